@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ckpt-inspect",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CRIUImages", targets: ["CRIUImages"]),
+        .executable(name: "ckpt-inspect", targets: ["ckpt-inspect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CRIUImages", swiftSettings: settings),
+        .executableTarget(
+            name: "ckpt-inspect",
+            dependencies: [
+                "CRIUImages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages"], swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct CkptInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ckpt-inspect",
+        abstract: "Open container checkpoints (CRIU images, Podman / CRI-O / containerd archives) and say what is inside.",
+        version: "0.1.0",
+        subcommands: [Decode.self, Info.self]
+    )
+}

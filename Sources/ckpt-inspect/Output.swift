@@ -1,0 +1,44 @@
+import Foundation
+
+/// Where command output goes, and the error convention: `ckpt-inspect: <file>: <problem>` on stderr.
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(("ckpt-inspect: " + text + "\n").utf8))
+    }
+}
+
+/// A failure the command already reported; carries the exit code.
+struct Failure: Error {
+    var code: Int32
+}
+
+extension ExitCode {
+    /// Bad data: the input could not be read as what it claims to be.
+    static let badData = ExitCode(1)
+    /// Usage: missing files, wrong arguments.
+    static let usage = ExitCode(2)
+}
+
+/// Reads a whole (small) file the user named, distinguishing the usage errors.
+func readUserFile(_ path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        Output.error("\(path): no such file")
+        throw ExitCode.usage
+    }
+    if isDirectory.boolValue {
+        Output.error("\(path): is a directory (use --dir to decode every image in it)")
+        throw ExitCode.usage
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        Output.error("\(path): cannot be read")
+        throw ExitCode.usage
+    }
+    return [UInt8](data)
+}
+
+import ArgumentParser
