@@ -28,6 +28,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -80,7 +80,11 @@ public struct GenericDecoder: Sendable {
     /// Decodes one entry of a framed image. `buffer` holds the whole file the entry was framed from.
     public func decode(_ entry: ImageEntry, in buffer: UnsafeRawBufferPointer) throws(ImageError) -> DecodedMessage {
         var reader = WireReader(buffer, range: entry.range)
-        return try decode(entry.message, from: &reader)
+        do {
+            return try decode(entry.message, from: &reader)
+        } catch {
+            throw error.located(entry: entry.index)
+        }
     }
 
     /// Decodes the rest of `reader` as the message `type`.
