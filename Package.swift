@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CRIUImages", targets: ["CRIUImages"]),
+        .library(name: "CheckpointArchive", targets: ["CheckpointArchive"]),
         .executable(name: "ckpt-inspect", targets: ["ckpt-inspect"]),
     ],
     dependencies: [
@@ -19,6 +20,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CRIUImages", swiftSettings: settings),
+        .systemLibrary(
+            name: "CLibArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .target(name: "CheckpointArchive", dependencies: ["CLibArchive"], swiftSettings: settings),
         .executableTarget(
             name: "ckpt-inspect",
             dependencies: [
@@ -29,6 +36,7 @@ let package = Package(
         ),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
+        .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,300 @@
+/// A checkpoint as a set of members: a tar archive (plain or compressed), stdin, or a directory.
+///
+/// ```swift
+/// let source = try CheckpointSource.open(path: "ck.tar.zst")
+/// if let inventory = try source.image(named: "inventory.img") {
+///     let bytes = try source.read(inventory)
+/// }
+/// ```
+///
+/// How each kind is read:
+/// - **Plain tar**: indexed by seeking over member data (no page data is read); reads are
+///   `pread` at ``ArchiveMember/dataOffset``, O(1) per positional read.
+/// - **Compressed tar** (gzip, zstd, bzip2, xz; detected by magic bytes): ``open(path:options:)``
+///   decompresses the stream once, keeps every regular member of at most
+///   ``Options/inMemoryLimit`` bytes in memory (up to ``Options/retainedLimit`` in all), and only
+///   records the size of bigger members (`pages-*.img`). Reading a big member re-streams the
+///   archive; `stream(_:chunkSize:body:)` delivers many members in one pass.
+/// - **stdin** (`-`): read once, like a compressed archive; big members cannot be read later
+///   (``ArchiveError/Code/notSeekable``), so raise ``Options/inMemoryLimit`` or use a file.
+/// - **Directory**: an extracted archive (with `checkpoint/` inside) or a bare CRIU images
+///   directory (with `inventory.img` at top level). Links resolve on the host file system, but
+///   never outside ``root``.
+///
+/// Nothing is ever extracted to disk and no big member is ever held whole.
+public struct CheckpointSource: Sendable {
+    /// What kind of source was opened.
+    public enum Kind: Hashable, Sendable {
+        /// A directory on the host.
+        case directory
+        /// A tar file, plain (`.none`) or compressed.
+        case tar(Compression)
+        /// A tar read from standard input, plain or compressed; readable once.
+        case stdin(Compression)
+    }
+
+    /// Limits and choices for ``CheckpointSource/open(path:options:)``.
+    public struct Options: Hashable, Sendable {
+        /// Compressed archives and stdin: regular members of at most this many bytes are kept
+        /// in memory while indexing. Default 16 MiB.
+        public var inMemoryLimit: UInt64
+        /// Compressed archives and stdin: the most bytes kept in memory in all. Default 512 MiB.
+        public var retainedLimit: UInt64
+        /// Compressed archives and stdin: the most decompressed bytes a pass may produce
+        /// (headers and data); beyond it, ``ArchiveError/Code/tooLarge``. Default 1 TiB.
+        public var maxUncompressedBytes: UInt64
+        /// The most members an index may hold; beyond it, ``ArchiveError/Code/tooLarge``.
+        /// Default 1,000,000.
+        public var maxMembers: Int
+        /// Directories only: the directory links may not leave. `nil` chooses: the opened
+        /// directory itself when it holds `checkpoint/`, else (a bare CRIU images directory,
+        /// whose `parent` link points at a sibling such as `../pre2`) its parent directory.
+        public var root: String?
+
+        /// Creates options; every argument has the documented default.
+        public init(
+            inMemoryLimit: UInt64 = 16 << 20, retainedLimit: UInt64 = 512 << 20,
+            maxUncompressedBytes: UInt64 = 1 << 40, maxMembers: Int = 1_000_000, root: String? = nil
+        ) {
+            self.inMemoryLimit = inMemoryLimit
+            self.retainedLimit = retainedLimit
+            self.maxUncompressedBytes = maxUncompressedBytes
+            self.maxMembers = maxMembers
+            self.root = root
+        }
+    }
+
+    /// The path as given (`-` for stdin).
+    public let path: String
+    /// What was opened.
+    public let kind: Kind
+    /// Every member in archive order (directories: a sorted recursive walk that does not
+    /// follow links). A later member with the same path shadows an earlier one in lookups.
+    public let members: [ArchiveMember]
+    /// Where CRIU's images live: `"checkpoint"` in engine archives, `""` in a bare images
+    /// directory or an archive of one (recognised by `inventory.img` at top level).
+    public let imagesDirectory: String
+    /// The options the source was opened with.
+    public let options: Options
+    /// Directories only: the absolute directory links may not leave (see ``Options/root``).
+    public let root: String?
+
+    let file: OpenFile?
+    let retained: [Int: [UInt8]]
+    let byPath: [[UInt8]: Int]
+    let implicitDirectories: Set<[UInt8]>
+    /// Directories only: the opened directory's absolute path.
+    let base: String?
+    /// Raw bytes read while indexing (tests check that plain tars are indexed by seeking).
+    let indexBytesRead: UInt64
+
+    /// Opens a checkpoint source and indexes its members.
+    ///
+    /// - Parameters:
+    ///   - path: a tar file (plain, gzip, zstd, bzip2 or xz, told apart by magic bytes), a
+    ///     directory, or `-` for standard input.
+    ///   - options: limits; see ``Options``.
+    /// - Throws: ``ArchiveError`` with `.notFound`, `.notAnArchive` (also for an empty file),
+    ///   `.corrupt`, `.truncated` (naming the member), `.tooLarge`, `.unsupportedCompression`,
+    ///   `.invalidArgument` or `.io`.
+    public static func open(path: String, options: Options = Options()) throws(ArchiveError) -> CheckpointSource {
+        if path == "-" {
+            return try openStream(fileDescriptor: 0, name: "-", options: options)
+        }
+        let status: POSIX.Status?
+        switch POSIX.status(path) {
+        case .success(let s): status = s
+        case .failure(let f):
+            throw ArchiveError(.io, source: path, message: "cannot stat: \(POSIX.message(f.errorNumber))")
+        }
+        guard let status else {
+            throw ArchiveError(.notFound, source: path, message: "no such file or directory")
+        }
+        if status.kind == .directory {
+            return try openDirectory(path: path, options: options)
+        }
+        let file = try OpenFile.open(path, source: path)
+        if file.size == 0 {
+            throw ArchiveError(.notAnArchive, source: path, message: "empty file (0 bytes)")
+        }
+        var prefix = [UInt8](repeating: 0, count: Int(min(UInt64(Compression.detectionLength), file.size)))
+        let got = prefix.withUnsafeMutableBytes { file.read(into: $0, at: 0) }
+        guard case .success(let n) = got, n == prefix.count else {
+            throw ArchiveError(.io, source: path, offset: 0, message: "cannot read the first bytes")
+        }
+        guard let compression = Compression.detect(prefix) else {
+            throw ArchiveError(
+                .notAnArchive, source: path, offset: 0,
+                message: "no tar or compression magic (starts with \(hex(prefix.prefix(8))))")
+        }
+        let input = ArchiveInput(.file(file), blockSize: compression == .none ? 16 << 10 : 256 << 10)
+        let index = try Indexer.run(
+            input: input, compression: compression, source: path, options: options,
+            plain: compression == .none ? file : nil)
+        return CheckpointSource(
+            path: path, kind: .tar(compression), index: index, options: options, file: file)
+    }
+
+    /// Opens a tar stream from a file descriptor that is read once (stdin).
+    static func openStream(fileDescriptor fd: Int32, name: String, options: Options) throws(ArchiveError) -> CheckpointSource {
+        var prefix = [UInt8](repeating: 0, count: Compression.detectionLength)
+        let got = prefix.withUnsafeMutableBytes { POSIX.readFully(fd, $0) }
+        let n: Int
+        switch got {
+        case .success(let count): n = count
+        case .failure(let f): throw ArchiveError(.io, source: name, message: "read failed: \(POSIX.message(f.errorNumber))")
+        }
+        prefix.removeSubrange(n...)
+        if n == 0 { throw ArchiveError(.notAnArchive, source: name, message: "empty input (0 bytes)") }
+        guard let compression = Compression.detect(prefix) else {
+            throw ArchiveError(
+                .notAnArchive, source: name, offset: 0,
+                message: "no tar or compression magic (starts with \(hex(prefix.prefix(8))))")
+        }
+        let input = ArchiveInput(.stream(fd: fd), pending: prefix, blockSize: 256 << 10)
+        let index = try Indexer.run(input: input, compression: compression, source: name, options: options, plain: nil)
+        return CheckpointSource(path: name, kind: .stdin(compression), index: index, options: options, file: nil)
+    }
+
+    init(path: String, kind: Kind, index: Indexer.Result, options: Options, file: OpenFile?, root: String? = nil, base: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.members = index.members
+        self.retained = index.retained
+        self.options = options
+        self.file = file
+        self.root = root
+        self.base = base
+        self.indexBytesRead = index.bytesRead
+        var byPath: [[UInt8]: Int] = [:]
+        byPath.reserveCapacity(index.members.count)
+        var directories = Set<[UInt8]>()
+        for (i, member) in index.members.enumerated() {
+            byPath[member.pathBytes] = i
+            var prefix = member.pathBytes[...]
+            while let slash = prefix.lastIndex(of: UInt8(ascii: "/")) {
+                prefix = prefix[..<slash]
+                if !directories.insert(Array(prefix)).inserted { break }
+            }
+        }
+        self.byPath = byPath
+        self.implicitDirectories = directories
+        let checkpoint = Array("checkpoint".utf8)
+        if directories.contains(checkpoint) || byPath[checkpoint] != nil {
+            imagesDirectory = "checkpoint"
+        } else if byPath[Array("inventory.img".utf8)] != nil {
+            imagesDirectory = ""
+        } else {
+            imagesDirectory = "checkpoint"
+        }
+    }
+
+    /// Whether positional reads of big members are cheap (plain tar and directories).
+    public var isSeekable: Bool {
+        switch kind {
+        case .directory, .tar(.none): true
+        case .tar, .stdin: false
+        }
+    }
+}
+
+func hex(_ bytes: some Collection<UInt8>) -> String {
+    bytes.map { byte in
+        let digits = Array("0123456789abcdef")
+        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xf)])
+    }.joined(separator: " ")
+}
+
+/// One indexing pass over a tar stream.
+enum Indexer {
+    struct Result {
+        var members: [ArchiveMember] = []
+        var retained: [Int: [UInt8]] = [:]
+        var bytesRead: UInt64 = 0
+    }
+
+    /// Indexes a tar stream. With `plain`, data is skipped by seeking and each member's data
+    /// offset recorded; otherwise small members are kept and big ones drained.
+    static func run(
+        input: ArchiveInput, compression: Compression, source: String,
+        options: CheckpointSource.Options, plain: OpenFile?
+    ) throws(ArchiveError) -> Result {
+        var reader = try TarReader(input: input, compression: compression, source: source)
+        var result = Result()
+        var retainedTotal: UInt64 = 0
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { scratch.deallocate() }
+        while let header = try reader.next() {
+            let index = result.members.count
+            if index >= options.maxMembers {
+                throw ArchiveError(
+                    .tooLarge, source: source, member: reader.currentMember, offset: header.dataPosition,
+                    message: "more than \(options.maxMembers) members")
+            }
+            let member = ArchiveMember(
+                index: index, rawName: header.rawName, kind: header.kind, size: header.size,
+                mode: header.mode, modificationTime: header.modificationTime,
+                linkTargetBytes: header.linkTarget,
+                dataOffset: plain != nil && !header.isSparse ? header.dataPosition : nil, filePath: nil)
+            result.members.append(member)
+            let hasData = header.kind == .file || header.kind == .other
+            if let plain {
+                // Seek over the data: it must lie inside the file, whatever the header claims.
+                let (end, overflow) = header.dataPosition.addingReportingOverflow(header.size)
+                if hasData && (overflow || end > plain.size) {
+                    throw ArchiveError(
+                        .truncated, source: source, member: member.escapedName, offset: plain.size,
+                        message: "truncated")
+                }
+                continue
+            }
+            guard hasData, header.size > 0 else { continue }
+            let budget = options.maxUncompressedBytes
+            if header.dataPosition > budget || header.size > budget - header.dataPosition {
+                throw ArchiveError(
+                    .tooLarge, source: source, member: member.escapedName, offset: header.dataPosition,
+                    message: "\(header.size)-byte member exceeds the limit of \(budget) decompressed bytes")
+            }
+            if header.kind == .file && header.size <= options.inMemoryLimit
+                && retainedTotal + header.size <= options.retainedLimit {
+                let count = Int(header.size)
+                var filled = 0
+                let data = try [UInt8](unsafeUninitializedCapacity: count) { (buffer, initialized) throws(ArchiveError) in
+                    let raw = UnsafeMutableRawBufferPointer(buffer)
+                    while filled < count {
+                        let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                        if n == 0 { break }
+                        filled += n
+                    }
+                    initialized = filled
+                }
+                if filled < count {
+                    throw ArchiveError(
+                        .truncated, source: source, member: member.escapedName, offset: reader.position,
+                        message: "truncated")
+                }
+                retainedTotal += header.size
+                result.retained[index] = data
+            } else {
+                var total: UInt64 = 0
+                while true {
+                    let n = try reader.read(into: scratch)
+                    if n == 0 { break }
+                    total += UInt64(n)
+                    if reader.position > budget {
+                        throw ArchiveError(
+                            .tooLarge, source: source, member: member.escapedName, offset: reader.position,
+                            message: "decompressed stream exceeds the limit of \(budget) bytes")
+                    }
+                }
+                if total < header.size {
+                    throw ArchiveError(
+                        .truncated, source: source, member: member.escapedName, offset: reader.position,
+                        message: "truncated")
+                }
+            }
+        }
+        result.bytesRead = input.bytesRead
+        return result
+    }
+}
