@@ -14,6 +14,10 @@ final class ArchiveInput {
     enum Origin {
         case file(OpenFile)
         case stream(fd: Int32)
+        /// A byte range of a file (a tar member of a plain tar, read in place).
+        case region(OpenFile, start: UInt64, size: UInt64)
+        /// Bytes already in memory.
+        case memory([UInt8])
     }
 
     let origin: Origin
@@ -56,6 +60,18 @@ final class ArchiveInput {
             let want = Int(min(UInt64(buffer.count), file.size > position ? file.size - position : 0))
             if want == 0 { return 0 }
             result = file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: position)
+        case .region(let file, let start, let size):
+            let want = Int(min(UInt64(buffer.count), size > position ? size - position : 0))
+            if want == 0 { return 0 }
+            result = file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: start + position)
+        case .memory(let bytes):
+            let want = Int(min(UInt64(buffer.count), UInt64(bytes.count) > position ? UInt64(bytes.count) - position : 0))
+            if want == 0 { return 0 }
+            bytes.withUnsafeBytes { all in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: all[Int(position)..<Int(position) + want]))
+            }
+            result = .success(want)
         case .stream(let fd):
             result = POSIX.readFully(fd, buffer)
         }
@@ -73,8 +89,15 @@ final class ArchiveInput {
 
     /// Skips forward without reading; only for files. Never moves past the end.
     fileprivate func skip(_ request: Int64) -> Int64 {
-        guard case .file(let file) = origin, request > 0 else { return 0 }
-        let target = min(file.size, position &+ UInt64(request))
+        guard request > 0 else { return 0 }
+        let size: UInt64
+        switch origin {
+        case .file(let file): size = file.size
+        case .region(_, _, let regionSize): size = regionSize
+        case .memory(let bytes): size = UInt64(bytes.count)
+        case .stream: return 0
+        }
+        let target = min(size, position &+ UInt64(request))
         guard target > position else { return 0 }
         let skipped = target - position
         position = target

@@ -1,0 +1,113 @@
+/// A thread's credentials. Mirrors `creds_entry`.
+public struct Credentials: ImageMessage {
+    /// The CRIU message this model mirrors.
+    public static let messageName = "creds_entry"
+
+    /// `uid`: real uid.
+    public var uid: UInt32 = 0
+    /// `gid`: real gid.
+    public var gid: UInt32 = 0
+    /// `euid`.
+    public var euid: UInt32 = 0
+    /// `egid`.
+    public var egid: UInt32 = 0
+    /// `suid`.
+    public var suid: UInt32 = 0
+    /// `sgid`.
+    public var sgid: UInt32 = 0
+    /// `fsuid`.
+    public var fsuid: UInt32 = 0
+    /// `fsgid`.
+    public var fsgid: UInt32 = 0
+    /// `cap_inh`: inheritable capabilities; nil when absent.
+    public var inheritable: CapabilitySet?
+    /// `cap_prm`: permitted capabilities.
+    public var permitted: CapabilitySet?
+    /// `cap_eff`: effective capabilities.
+    public var effective: CapabilitySet?
+    /// `cap_bnd`: the bounding set.
+    public var bounding: CapabilitySet?
+    /// `cap_amb`: ambient capabilities (4.1+).
+    public var ambient: CapabilitySet?
+    /// `secbits`: prctl securebits.
+    public var secureBits: UInt32 = 0
+    /// `groups`: supplementary groups.
+    public var groups: [UInt32] = []
+    /// `lsm_profile`: SELinux context or AppArmor profile.
+    public var lsmProfile: LinuxName?
+    /// `lsm_sockcreate`: SELinux sockcreate context.
+    public var lsmSocketCreate: LinuxName?
+    /// `apparmor_data`: stacked AppArmor data (opaque).
+    public var apparmorData: [UInt8]?
+    /// `no_new_privs`: prctl(PR_SET_NO_NEW_PRIVS), 0 or 1.
+    public var noNewPrivileges: UInt32?
+
+    /// Decodes the message from the wire (see ``ImageMessage``).
+    public init(from reader: inout WireReader) throws(ImageError) {
+        var words: [[UInt32]?] = [nil, nil, nil, nil, nil]
+        func append(_ slot: Int, _ key: FieldKey, _ reader: inout WireReader) throws(ImageError) {
+            var list = words[slot] ?? []
+            try reader.appendU32(key, to: &list)
+            words[slot] = list
+        }
+        while let key = try reader.nextKey() {
+            switch key.number {
+            case 1: uid = try reader.u32(key)
+            case 2: gid = try reader.u32(key)
+            case 3: euid = try reader.u32(key)
+            case 4: egid = try reader.u32(key)
+            case 5: suid = try reader.u32(key)
+            case 6: sgid = try reader.u32(key)
+            case 7: fsuid = try reader.u32(key)
+            case 8: fsgid = try reader.u32(key)
+            case 9: try append(0, key, &reader)
+            case 10: try append(1, key, &reader)
+            case 11: try append(2, key, &reader)
+            case 12: try append(3, key, &reader)
+            case 13: secureBits = try reader.u32(key)
+            case 14: try reader.appendU32(key, to: &groups)
+            case 15: lsmProfile = try reader.name(key)
+            case 16: lsmSocketCreate = try reader.name(key)
+            case 17: apparmorData = try reader.bytes(key)
+            case 18: noNewPrivileges = try reader.u32(key)
+            case 19: try append(4, key, &reader)
+            default: try reader.skip(key.wireType)
+            }
+        }
+        inheritable = words[0].map(CapabilitySet.init(words:))
+        permitted = words[1].map(CapabilitySet.init(words:))
+        effective = words[2].map(CapabilitySet.init(words:))
+        bounding = words[3].map(CapabilitySet.init(words:))
+        ambient = words[4].map(CapabilitySet.init(words:))
+    }
+}
+
+/// A set of Linux capabilities as a 64-bit mask (bit n = capability n), assembled from
+/// CRIU's two u32 words (word 0 = capabilities 0-31, word 1 = 32-63).
+public struct CapabilitySet: OptionSet, Hashable, Sendable {
+    /// The bits as stored in the image.
+    public var rawValue: UInt64
+
+    /// A set from stored bits.
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    /// The set from CRIU's words; missing words count as zero, extra words are ignored.
+    public init(words: [UInt32]) {
+        let low = words.count > 0 ? UInt64(words[0]) : 0
+        let high = words.count > 1 ? UInt64(words[1]) : 0
+        self.rawValue = low | high << 32
+    }
+
+    /// The set as CRIU writes it: two u32 words.
+    public var words: [UInt32] { [UInt32(truncatingIfNeeded: rawValue), UInt32(truncatingIfNeeded: rawValue >> 32)] }
+
+    /// True when capability number `capability` (CAP_CHOWN = 0, CAP_SYS_ADMIN = 21...) is in the set.
+    public func contains(capability: Int) -> Bool {
+        capability >= 0 && capability < 64 && rawValue & (1 << UInt64(capability)) != 0
+    }
+
+    /// The capability numbers in the set, ascending.
+    public var capabilities: [Int] { (0..<64).filter { contains(capability: $0) } }
+}

@@ -1,0 +1,22 @@
+/// The first entry of a pagemap image. Mirrors `pagemap_head`.
+public struct PagemapHead: ImageMessage {
+    /// The CRIU message this model mirrors.
+    public static let messageName = "pagemap_head"
+
+    /// `pages_id`: N of the `pages-N.img` holding this pagemap's data (not a pid).
+    public var pagesID: UInt32 = 0
+
+    public init(pagesID: UInt32) {
+        self.pagesID = pagesID
+    }
+
+    /// Decodes the message from the wire (see ``ImageMessage``).
+    public init(from reader: inout WireReader) throws(ImageError) {
+        while let key = try reader.nextKey() {
+            switch key.number {
+            case 1: pagesID = try reader.u32(key)
+            default: try reader.skip(key.wireType)
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// One resource limit; its index in ``TaskCore/resourceLimits`` is the RLIMIT_* number.
+/// Mirrors `rlimit_entry`.
+public struct ResourceLimit: ImageMessage {
+    /// The CRIU message this model mirrors.
+    public static let messageName = "rlimit_entry"
+    /// RLIM_INFINITY as stored.
+    public static let infinity = UInt64.max
+
+    /// `cur`: soft limit.
+    public var current: UInt64 = 0
+    /// `max`: hard limit.
+    public var maximum: UInt64 = 0
+
+    /// Decodes the message from the wire (see ``ImageMessage``).
+    public init(from reader: inout WireReader) throws(ImageError) {
+        while let key = try reader.nextKey() {
+            switch key.number {
+            case 1: current = try reader.u64(key)
+            case 2: maximum = try reader.u64(key)
+            default: try reader.skip(key.wireType)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+extension CheckpointSource {
+    /// The largest nested archive read into memory when it cannot be read in place (a nested
+    /// tar inside a compressed archive that was too big to keep): 256 MiB.
+    public static let nestedInMemoryLimit = 256 << 20
+
+    /// Lists a tar stored as a member (`rootfs-diff.tar`, `devshm-checkpoint.tar`, `volumes/*.tar`,
+    /// `tmpfs-dev-*.tar.gz.img`) without extracting it. Compression of the nested tar is detected by
+    /// magic bytes.
+    ///
+    /// Plain tars and directories are read in place, seeking over member data; members of a
+    /// compressed archive are listed from memory (kept at open, or read up to
+    /// ``nestedInMemoryLimit``). The returned members have no data offsets: they describe the
+    /// nested archive, they are not readable through this source.
+    ///
+    /// - Throws: ``ArchiveError`` naming the outer member: `.notAnArchive`, `.corrupt`,
+    ///   `.truncated`, `.tooLarge`, `.tooLarge` when more than `maxMembers` entries are listed.
+    public func listNestedArchive(_ member: ArchiveMember, maxMembers: Int = 1_000_000) throws(ArchiveError) -> [ArchiveMember] {
+        let target = try dataMember(member)
+        let head = try read(target, at: 0, count: Compression.detectionLength)
+        if head.isEmpty { return [] }
+        guard let compression = Compression.detect(head) else {
+            throw ArchiveError(.notAnArchive, source: path, member: target.escapedName, offset: 0, message: "not a tar archive")
+        }
+        let origin: ArchiveInput.Origin
+        if let index = target.index, let data = retained[index] {
+            origin = .memory(data)
+        } else if let dataOffset = target.dataOffset, let file {
+            origin = .region(file, start: dataOffset, size: target.size)
+        } else if let filePath = target.filePath {
+            let file = try OpenFile.open(filePath, source: path, member: target.escapedName, noFollow: true)
+            origin = .region(file, start: 0, size: file.size)
+        } else {
+            origin = .memory(try read(target, maxBytes: Self.nestedInMemoryLimit))
+        }
+        let input = ArchiveInput(origin, blockSize: 64 << 10)
+        var reader = try TarReader(input: input, compression: compression, source: "\(path): \(target.escapedName)")
+        var result: [ArchiveMember] = []
+        while let header = try reader.next() {
+            if result.count >= maxMembers {
+                throw ArchiveError(.tooLarge, source: path, member: target.escapedName,
+                                   message: "nested archive has more than \(maxMembers) members")
+            }
+            result.append(ArchiveMember(
+                index: nil, rawName: header.rawName, kind: header.kind, size: header.size, mode: header.mode,
+                modificationTime: header.modificationTime, linkTargetBytes: header.linkTarget, dataOffset: nil, filePath: nil))
+        }
+        return result
+    }
+}
