@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "CRIUImages", targets: ["CRIUImages"]),
         .library(name: "CheckpointArchive", targets: ["CheckpointArchive"]),
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .executable(name: "ckpt-inspect", targets: ["ckpt-inspect"]),
     ],
     dependencies: [
@@ -26,15 +27,19 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
         .target(name: "CheckpointArchive", dependencies: ["CLibArchive"], swiftSettings: settings),
+        .target(name: "Checkpoint", dependencies: ["CRIUImages", "CheckpointArchive"], swiftSettings: settings),
         .executableTarget(
             name: "ckpt-inspect",
             dependencies: [
                 "CRIUImages",
+                "CheckpointArchive",
+                "Checkpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages"], swiftSettings: settings),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
     ],

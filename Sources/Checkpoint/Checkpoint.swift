@@ -1,0 +1,195 @@
+public import CheckpointArchive
+public import CRIUImages
+import Foundation
+
+/// A container checkpoint, opened from an archive (tar, tar.gz, tar.zst, tar.bz2, tar.xz), an extracted
+/// archive directory, a bare CRIU image directory, or stdin, and linked into one typed model.
+///
+/// ```swift
+/// let checkpoint = try Checkpoint.open("checkpoint.tar.zst")
+/// for process in checkpoint.processes {
+///     print(process.pid, process.command, process.files.count)
+/// }
+/// ```
+public struct Checkpoint: Sendable {
+    /// Options for ``open(_:options:)``.
+    public struct Options: Sendable {
+        /// A separate archive or directory holding the parent (pre-dump) images, as Podman exports a
+        /// pre-checkpoint next to the final checkpoint (`--import-previous`).
+        public var previous: String?
+        /// Options passed to the archive layer (memory limits, decompression bound).
+        public var source: CheckpointSource.Options
+        /// List nested tarballs (rootfs diff, /dev/shm, volumes, tmpfs images).
+        public var listNestedArchives: Bool
+
+        public init(previous: String? = nil, source: CheckpointSource.Options = .init(), listNestedArchives: Bool = true) {
+            self.previous = previous
+            self.source = source
+            self.listNestedArchives = listNestedArchives
+        }
+    }
+
+    /// Sizes of the archive's parts, in bytes.
+    public struct Sizes: Hashable, Sendable, Codable {
+        /// The archive file (compressed size for compressed archives), or the sum of files for a directory.
+        public var total: UInt64
+        /// CRIU's protobuf images.
+        public var images: UInt64
+        /// `pages-*.img`.
+        public var pages: UInt64
+        /// GPU plugin page images (`amdgpu-pages-*`).
+        public var gpuPages: UInt64
+        public var rootfsDiff: UInt64
+        public var volumes: UInt64
+        public var devshm: UInt64
+        /// tmpfs tarballs CRIU wrote (`tmpfs-dev-*.tar.gz.img`).
+        public var tmpfs: UInt64
+    }
+
+    /// A listed member of a nested tarball (`rootfs-diff.tar` and friends).
+    public struct NestedFile: Hashable, Sendable, Codable {
+        public var path: String
+        public var type: String
+        public var size: UInt64
+        public var mode: UInt32
+        public var modificationTime: Int64
+        public var linkTarget: String?
+    }
+
+    /// A network namespace: `netns-<id>.img` and `netdev-<id>.img`.
+    public struct NetworkNamespaceInfo: Hashable, Sendable {
+        public var id: UInt32
+        public var namespace: NetNamespace?
+        public var devices: [NetDevice]
+        /// True when the engine created the namespace and CRIU dumped it as external (only `ext_key`).
+        public var isExternal: Bool { namespace?.externalKey != nil }
+    }
+
+    /// What the checkpoint says about how it was made.
+    public struct Facts: Hashable, Sendable, Codable {
+        /// CRIU's version from `dump.log`, or the lowest version whose images look like these (`>= 4.2`).
+        public var criuVersion: String?
+        /// Architecture of the dumped tasks (`core_entry.mtype`).
+        public var architecture: String?
+        /// The checkpoint's page size: AT_PAGESZ from the saved auxv, else the architecture default.
+        public var pageSize: UInt64
+        /// Where the page size came from (`auxv`, `architecture default`).
+        public var pageSizeSource: String
+        /// `inventory.img_version` (2 = current, 0 = pre-dump directory, 1 = ancient).
+        public var imageVersion: UInt32?
+        /// True for a pre-dump image set (no process tree).
+        public var isPreDump: Bool
+        /// Labels of the parent image sets, nearest first.
+        public var parentChain: [String]
+    }
+
+    /// The path the checkpoint was opened from.
+    public let path: String
+    /// The archive or directory.
+    public let source: CheckpointSource
+    /// The checkpoint's own images.
+    public let images: ImageSet
+    public let engine: EngineMetadata
+    public let inventory: Inventory?
+    /// Processes in tree order (depth-first, root first, as `pstree.img`).
+    public let processes: [CheckpointProcess]
+    /// files.img, by id.
+    public let files: [UInt32: FileEntry]
+    /// Mount namespaces: `mountpoints-<id>.img` by namespace id, each mount list in image order.
+    public let mounts: [UInt32: [Mount]]
+    /// Network namespaces by id: the namespace image and its devices.
+    public let networkNamespaces: [UInt32: NetworkNamespaceInfo]
+    /// UTS namespaces by id.
+    public let utsNamespaces: [UInt32: UTSNamespace]
+    public let cgroups: Cgroups?
+    public let seccomp: Seccomp?
+    public let dumpStats: DumpStats?
+    public let restoreStats: RestoreStats?
+    /// `dump.log` and `restore.log`, when the archive has them.
+    public let dumpLog: String?
+    public let restoreLog: String?
+    /// `deleted.files`.
+    public let deletedFiles: [String]
+    /// `descriptors.json`: what fds 0-2 of the container were connected to.
+    public let descriptors: [String]
+    public let rootfsDiff: [NestedFile]
+    public let devshm: [NestedFile]
+    /// `volumes/<name>.tar` contents, by volume name.
+    public let volumes: [String: [NestedFile]]
+    /// `tmpfs-dev-<dev>.tar.gz.img` contents, by file name.
+    public let tmpfs: [String: [NestedFile]]
+    public let sizes: Sizes
+    public let facts: Facts
+    /// Things that are missing or odd but do not stop the report.
+    public let warnings: [String]
+    /// The parent image sets (nearest first): `checkpoint/parent`, or the `--previous` archive.
+    public let parents: [ImageSet]
+
+    /// Opens any checkpoint; see the type's documentation for what `path` may be. `-` reads stdin.
+    public static func open(_ path: String, options: Options = Options()) throws(CheckpointError) -> Checkpoint {
+        let source: CheckpointSource
+        do {
+            source = try CheckpointSource.open(path: path, options: options.source)
+        } catch {
+            throw CheckpointError(error)
+        }
+        var previous: CheckpointSource?
+        if let p = options.previous {
+            do {
+                previous = try CheckpointSource.open(path: p, options: options.source)
+            } catch {
+                throw CheckpointError(error)
+            }
+        }
+        var loader = Loader(path: path, source: source, previous: previous, options: options)
+        return try loader.load()
+    }
+
+    init(path: String, source: CheckpointSource, images: ImageSet, engine: EngineMetadata, inventory: Inventory?,
+         processes: [CheckpointProcess], files: [UInt32: FileEntry], mounts: [UInt32: [Mount]],
+         networkNamespaces: [UInt32: NetworkNamespaceInfo], utsNamespaces: [UInt32: UTSNamespace],
+         cgroups: Cgroups?, seccomp: Seccomp?, dumpStats: DumpStats?, restoreStats: RestoreStats?,
+         dumpLog: String?, restoreLog: String?, deletedFiles: [String], descriptors: [String],
+         rootfsDiff: [NestedFile], devshm: [NestedFile], volumes: [String: [NestedFile]], tmpfs: [String: [NestedFile]],
+         sizes: Sizes, facts: Facts, warnings: [String], parents: [ImageSet]) {
+        self.path = path
+        self.source = source
+        self.images = images
+        self.engine = engine
+        self.inventory = inventory
+        self.processes = processes
+        self.files = files
+        self.mounts = mounts
+        self.networkNamespaces = networkNamespaces
+        self.utsNamespaces = utsNamespaces
+        self.cgroups = cgroups
+        self.seccomp = seccomp
+        self.dumpStats = dumpStats
+        self.restoreStats = restoreStats
+        self.dumpLog = dumpLog
+        self.restoreLog = restoreLog
+        self.deletedFiles = deletedFiles
+        self.descriptors = descriptors
+        self.rootfsDiff = rootfsDiff
+        self.devshm = devshm
+        self.volumes = volumes
+        self.tmpfs = tmpfs
+        self.sizes = sizes
+        self.facts = facts
+        self.warnings = warnings
+        self.parents = parents
+    }
+
+    /// The process with this pid.
+    public func process(_ pid: UInt32) -> CheckpointProcess? {
+        processes.first { $0.pid == pid }
+    }
+
+    /// The children of a process, in tree order.
+    public func children(of pid: UInt32) -> [CheckpointProcess] {
+        processes.filter { $0.ppid == pid && $0.pid != pid }
+    }
+
+    /// The number of threads of all processes.
+    public var threadCount: Int { processes.reduce(0) { $0 + $1.threads.count } }
+}

@@ -1,0 +1,223 @@
+import ArgumentParser
+import Checkpoint
+import CRIUImages
+import Foundation
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report what a checkpoint holds: container, engine, sizes, statistics and the process tree.")
+
+    @Argument(help: "A checkpoint archive or directory; - for stdin.")
+    var path: String
+
+    @OptionGroup var output: OutputOptions
+
+    @Flag(name: .long, help: "Show open files of each process.") var files = false
+    @Flag(name: .long, help: "Show sockets of each process.") var sockets = false
+    @Flag(name: .long, help: "Show mounts.") var mounts = false
+    @Flag(name: .long, help: "Show namespaces of each process.") var namespaces = false
+    @Flag(name: .long, help: "Show credentials and capabilities of each thread.") var creds = false
+    @Flag(name: .long, help: "List the root file system diff and deleted files.") var rootfs = false
+    @Flag(name: .long, help: "Show CRIU's dump and restore statistics.") var stats = false
+    @Flag(name: .long, help: "Everything above.") var all = false
+    @Option(name: .long, help: "Only this process and its descendants.") var pid: UInt32?
+    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+
+    func run() throws {
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint.open(path, options: .init(previous: previous))
+        } catch {
+            Output.error(error.description)
+            throw ExitCode.badData
+        }
+        var processes = checkpoint.processes
+        if let pid {
+            guard checkpoint.process(pid) != nil else {
+                Output.error("\(path): no process with pid \(pid) (pids: \(checkpoint.processes.map { String($0.pid) }.joined(separator: ", ")))")
+                throw ExitCode.usage
+            }
+            processes = Self.subtree(of: pid, in: checkpoint)
+        }
+        switch output.format {
+        case .json:
+            Output.write(Report.inspect(checkpoint, processes: processes).serialized() + "\n")
+        case .text:
+            Output.write(tree(checkpoint, processes: processes).render())
+        }
+    }
+
+    static func subtree(of pid: UInt32, in c: Checkpoint) -> [CheckpointProcess] {
+        var keep: Set<UInt32> = [pid]
+        for p in c.processes where keep.contains(p.ppid) && p.pid != pid { keep.insert(p.pid) }
+        return c.processes.filter { keep.contains($0.pid) }
+    }
+
+    func size(_ bytes: UInt64) -> String { Size.text(bytes, exact: output.bytes) }
+
+    func tree(_ c: Checkpoint, processes: [CheckpointProcess]) -> TreeNode {
+        let e = c.engine
+        var root = TreeNode(Terminal.safe(e.containerName ?? c.path))
+        if let image = e.imageName { root.add("Image: " + Terminal.safe(image)) }
+        if let id = e.containerID { root.add("ID: \(id)") }
+        if let runtime = e.runtime { root.add("Runtime: \(runtime)") }
+        if let created = e.created { root.add("Created: \(created)") }
+        if let checkpointed = e.checkpointed { root.add("Checkpointed: \(checkpointed)") }
+        if let pod = e.podName { root.add("Pod: \(pod)" + (e.namespace.map { " (namespace \($0))" } ?? "")) }
+        root.add("Engine: \(e.engine.rawValue)")
+        for (_, uts) in c.utsNamespaces.sorted(by: { $0.key < $1.key }) {
+            root.add("Hostname: " + Terminal.safe(uts.hostName.description))
+        }
+        let f = c.facts
+        var criu = "CRIU: " + (f.criuVersion ?? "unknown")
+        criu += " (\(f.architecture ?? "unknown arch"), page size \(f.pageSize)\(f.pageSizeSource == "auxv" ? "" : ", assumed"))"
+        if f.isPreDump { criu += ", pre-dump" }
+        root.add(criu)
+        if !f.parentChain.isEmpty { root.add("Parent images: " + f.parentChain.map { Terminal.safe($0) }.joined(separator: " → ")) }
+        for network in e.networks {
+            var parts: [String] = []
+            if let iface = network.interface { parts.append(iface) }
+            parts += network.addresses
+            if let mac = network.mac { parts.append("MAC \(mac)") }
+            if !network.gateways.isEmpty { parts.append("gateway " + network.gateways.joined(separator: ", ")) }
+            root.add("Network: " + parts.joined(separator: " "))
+        }
+        var sizes = TreeNode("Checkpoint size: " + size(c.sizes.total))
+        sizes.add("Memory pages size: " + size(c.sizes.pages))
+        sizes.add("Images size: " + size(c.sizes.images))
+        if c.sizes.gpuPages > 0 { sizes.add("GPU pages size: " + size(c.sizes.gpuPages)) }
+        if c.sizes.tmpfs > 0 { sizes.add("tmpfs images size: " + size(c.sizes.tmpfs)) }
+        root.add(sizes)
+        if c.sizes.rootfsDiff > 0 { root.add("Root FS diff size: " + size(c.sizes.rootfsDiff)) }
+        if c.sizes.volumes > 0 { root.add("Volumes size: " + size(c.sizes.volumes)) }
+        if all || stats { root.add(statsNode(c)) }
+        if all || rootfs { root.add(rootfsNode(c)) }
+        if all || mounts { root.add(mountsNode(c)) }
+        var tree = TreeNode("Process tree (\(processes.count) processes, \(processes.reduce(0) { $0 + $1.threads.count }) threads)")
+        let pids = Set(processes.map(\.pid))
+        func node(_ p: CheckpointProcess) -> TreeNode {
+            var label = "[\(p.pid)]  \(Terminal.safe(p.command))"
+            if p.state != .alive { label += "  (\(p.state))" }
+            var n = TreeNode(label)
+            if p.threads.count > 1 || all || creds {
+                for t in p.threads where t.tid != p.pid || all || creds {
+                    var thread = TreeNode("thread \(t.tid)  \(Terminal.safe(t.name))")
+                    if all || creds, let cr = t.credentials {
+                        thread.add("uid \(cr.uid) gid \(cr.gid) euid \(cr.euid) egid \(cr.egid) groups \(cr.groups.map(String.init).joined(separator: ","))")
+                        thread.add("capabilities: effective 0x\(String(cr.effective?.rawValue ?? 0, radix: 16)) permitted 0x\(String(cr.permitted?.rawValue ?? 0, radix: 16)) bounding 0x\(String(cr.bounding?.rawValue ?? 0, radix: 16))")
+                    }
+                    n.add(thread)
+                }
+            }
+            if all || files {
+                var fds = TreeNode("Open files")
+                if let cwd = p.cwd { fds.add("[cwd]  " + Terminal.safe(cwd)) }
+                if let r = p.root { fds.add("[root]  " + Terminal.safe(r)) }
+                for file in p.files where all || files || file.type.isSocket == sockets {
+                    fds.add(fileLine(file))
+                }
+                n.add(fds)
+            } else if sockets {
+                let list = p.files.filter { $0.type.isSocket }
+                if !list.isEmpty { n.add(TreeNode("Sockets", list.map { TreeNode(fileLine($0)) })) }
+            }
+            if all || namespaces, let ids = p.ids {
+                var ns: [String] = []
+                for (name, value) in [("pid", ids.pidNamespaceID), ("net", ids.netNamespaceID), ("ipc", ids.ipcNamespaceID),
+                                      ("uts", ids.utsNamespaceID), ("mnt", ids.mountNamespaceID), ("user", ids.userNamespaceID),
+                                      ("cgroup", ids.cgroupNamespaceID), ("time", ids.timeNamespaceID)] {
+                    if let value { ns.append("\(name):\(value)") }
+                }
+                n.add("Namespaces: " + ns.joined(separator: " "))
+            }
+            for child in processes where child.ppid == p.pid && child.pid != p.pid {
+                n.add(node(child))
+            }
+            return n
+        }
+        for p in processes where !pids.contains(p.ppid) || p.ppid == p.pid {
+            tree.add(node(p))
+        }
+        root.add(tree)
+        for warning in c.warnings { root.add("Warning: " + Terminal.safe(warning)) }
+        return root
+    }
+
+    func fileLine(_ f: OpenFile) -> String {
+        var line = "[\(f.fd)]  \(f.kind)  \(Terminal.safe(f.target))"
+        let details = f.details.map { "\($0.key)=\(Terminal.safe($0.value))" }.joined(separator: " ")
+        if !details.isEmpty { line += "  " + details }
+        return line
+    }
+
+    func statsNode(_ c: Checkpoint) -> TreeNode {
+        var node = TreeNode("CRIU statistics")
+        if let d = c.dumpStats {
+            node.add("Dump", [
+                TreeNode("Freezing time: \(d.freezingTime) us"), TreeNode("Frozen time: \(d.frozenTime) us"),
+                TreeNode("Memory dump time: \(d.memoryDumpTime) us"), TreeNode("Memory write time: \(d.memoryWriteTime) us"),
+                TreeNode("Pages scanned: \(d.pagesScanned)"), TreeNode("Pages skipped (parent): \(d.pagesSkippedParent)"),
+                TreeNode("Pages written: \(d.pagesWritten)"), TreeNode("Pages lazy: \(d.pagesLazy)"),
+            ])
+        } else {
+            node.add("no stats-dump")
+        }
+        if let r = c.restoreStats {
+            node.add("Restore", [
+                TreeNode("Pages compared: \(r.pagesCompared)"), TreeNode("Pages skipped (COW): \(r.pagesSkippedCOW)"),
+                TreeNode("Forking time: \(r.forkingTime) us"), TreeNode("Restore time: \(r.restoreTime) us"),
+                TreeNode("Pages restored: \(r.pagesRestored.map(String.init) ?? "-")"),
+            ])
+        }
+        return node
+    }
+
+    func rootfsNode(_ c: Checkpoint) -> TreeNode {
+        var node = TreeNode("Root FS diff (\(c.rootfsDiff.count) entries)")
+        for f in c.rootfsDiff {
+            node.add("\(f.type)  \(Terminal.safe(f.path))  \(size(f.size))  mode 0\(String(f.mode, radix: 8))")
+        }
+        if !c.deletedFiles.isEmpty {
+            node.add("Deleted files", c.deletedFiles.map { TreeNode(Terminal.safe($0)) })
+        }
+        for (name, files) in c.volumes.sorted(by: { $0.key < $1.key }) {
+            node.add("Volume \(Terminal.safe(name)) (\(files.count) entries)", files.map { TreeNode("\($0.type)  \(Terminal.safe($0.path))  \(size($0.size))") })
+        }
+        for (name, files) in c.tmpfs.sorted(by: { $0.key < $1.key }) {
+            node.add("tmpfs image \(Terminal.safe(name)) (\(files.count) entries)", files.map { TreeNode("\($0.type)  \(Terminal.safe($0.path.isEmpty ? "." : $0.path))  \(size($0.size))") })
+        }
+        if !c.devshm.isEmpty {
+            node.add("/dev/shm (\(c.devshm.count) entries)", c.devshm.map { TreeNode("\($0.type)  \(Terminal.safe($0.path.isEmpty ? "." : $0.path))  \(size($0.size))") })
+        }
+        return node
+    }
+
+    func mountsNode(_ c: Checkpoint) -> TreeNode {
+        var node = TreeNode("Mounts")
+        for id in c.mounts.keys.sorted() {
+            let list = c.mounts[id] ?? []
+            var ns = TreeNode("mount namespace \(id) (\(list.count) mounts)")
+            // Draw as a tree by parent id.
+            let ids = Set(list.map(\.id))
+            func mountNode(_ m: Mount, depth: Int) -> TreeNode {
+                var n = TreeNode("\(Terminal.safe(m.mountPoint.description))  \(Terminal.safe(m.filesystemName?.description ?? "\(m.filesystemType)"))  \(Terminal.safe(m.source.description))" + (m.externalKey.map { "  external " + Terminal.safe($0.description) } ?? ""))
+                if depth < 64 {
+                    for child in list where child.parentID == m.id && child.id != m.id { n.add(mountNode(child, depth: depth + 1)) }
+                }
+                return n
+            }
+            for m in list where !ids.contains(m.parentID) || m.parentID == m.id { ns.add(mountNode(m, depth: 0)) }
+            node.add(ns)
+        }
+        return node
+    }
+}
+
+extension FileDescriptorType {
+    var isSocket: Bool {
+        switch self {
+        case .inetSocket, .unixSocket, .packetSocket, .netlinkSocket: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Checkpoint
+import CheckpointArchive
+import CRIUImages
+import Foundation
+
+/// The JSON documents of `show` and `inspect` (schema: Schemas/inspect.schema.json).
+enum Report {
+    static let schemaVersion = "ckpt-inspect/inspect/v1"
+
+    static func str(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+    static func int<T: BinaryInteger>(_ v: T?) -> JSONValue { v.map { JSONValue.int($0) } ?? .null }
+
+    static func sourceKind(_ kind: CheckpointSource.Kind) -> String {
+        switch kind {
+        case .directory: "directory"
+        case .tar(let c): c == .none ? "tar" : "tar." + c.rawValue
+        case .stdin(let c): "stdin:" + c.rawValue
+        }
+    }
+
+    /// The one-line facts `show` prints.
+    static func summary(_ c: Checkpoint) -> JSONValue {
+        let e = c.engine
+        return .object([
+            ("path", .string(c.path)),
+            ("source", .string(sourceKind(c.source.kind))),
+            ("engine", .string(e.engine.rawValue)),
+            ("container", str(e.containerName)),
+            ("id", str(e.containerID)),
+            ("image", str(e.imageName)),
+            ("runtime", str(e.runtime)),
+            ("created", str(e.created)),
+            ("checkpointed", str(e.checkpointed)),
+            ("size", .int(c.sizes.total)),
+            ("rootfs_diff_size", .int(c.sizes.rootfsDiff)),
+            ("processes", .int(c.processes.count)),
+            ("threads", .int(c.threadCount)),
+            ("pages_size", .int(c.sizes.pages)),
+        ])
+    }
+
+    static func container(_ c: Checkpoint) -> JSONValue {
+        let e = c.engine
+        return .object([
+            ("engine", .string(e.engine.rawValue)),
+            ("name", str(e.containerName)),
+            ("id", str(e.containerID)),
+            ("image", str(e.imageName)),
+            ("image_ref", str(e.imageRef)),
+            ("image_id", str(e.imageID)),
+            ("runtime", str(e.runtime)),
+            ("created", str(e.created)),
+            ("checkpointed", str(e.checkpointed)),
+            ("restored", str(e.restored)),
+            ("pod", str(e.podName)),
+            ("namespace", str(e.namespace)),
+            ("hostname", str(e.hostname)),
+            ("args", .array(e.processArgs.map(JSONValue.string))),
+            ("env", .array(e.processEnv.map(JSONValue.string))),
+            ("networks", .array(e.networks.map { n in
+                .object([
+                    ("network", str(n.network)), ("interface", str(n.interface)),
+                    ("addresses", .array(n.addresses.map(JSONValue.string))),
+                    ("gateways", .array(n.gateways.map(JSONValue.string))), ("mac", str(n.mac)),
+                ])
+            })),
+        ])
+    }
+
+    static func sizes(_ s: Checkpoint.Sizes) -> JSONValue {
+        .object([
+            ("total", .int(s.total)), ("images", .int(s.images)), ("pages", .int(s.pages)), ("gpu_pages", .int(s.gpuPages)),
+            ("rootfs_diff", .int(s.rootfsDiff)), ("volumes", .int(s.volumes)), ("devshm", .int(s.devshm)), ("tmpfs", .int(s.tmpfs)),
+        ])
+    }
+
+    static func stats(_ c: Checkpoint) -> JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        if let d = c.dumpStats {
+            pairs.append(("dump", .object([
+                ("freezing_time_us", .int(d.freezingTime)), ("frozen_time_us", .int(d.frozenTime)),
+                ("memdump_time_us", .int(d.memoryDumpTime)), ("memwrite_time_us", .int(d.memoryWriteTime)),
+                ("pages_scanned", .int(d.pagesScanned)), ("pages_skipped_parent", .int(d.pagesSkippedParent)),
+                ("pages_written", .int(d.pagesWritten)), ("irmap_resolve_time_us", int(d.irmapResolveTime)),
+                ("pages_lazy", .int(d.pagesLazy)), ("page_pipes", int(d.pagePipes)), ("page_pipe_bufs", int(d.pagePipeBuffers)),
+                ("shpages_scanned", int(d.sharedPagesScanned)), ("shpages_skipped_parent", int(d.sharedPagesSkippedParent)),
+                ("shpages_written", int(d.sharedPagesWritten)),
+            ])))
+        }
+        if let r = c.restoreStats {
+            pairs.append(("restore", .object([
+                ("pages_compared", .int(r.pagesCompared)), ("pages_skipped_cow", .int(r.pagesSkippedCOW)),
+                ("forking_time_us", .int(r.forkingTime)), ("restore_time_us", .int(r.restoreTime)),
+                ("pages_restored", int(r.pagesRestored)),
+            ])))
+        }
+        return .object(pairs)
+    }
+
+    static func facts(_ c: Checkpoint) -> JSONValue {
+        let f = c.facts
+        return .object([
+            ("criu_version", str(f.criuVersion)), ("architecture", str(f.architecture)), ("page_size", .int(f.pageSize)),
+            ("page_size_source", .string(f.pageSizeSource)), ("image_version", int(f.imageVersion)),
+            ("pre_dump", .bool(f.isPreDump)), ("parents", .array(f.parentChain.map(JSONValue.string))),
+            ("images_directory", .string(c.images.directory)),
+        ])
+    }
+
+    static func credentials(_ creds: Credentials?) -> JSONValue {
+        guard let c = creds else { return .null }
+        func caps(_ set: CapabilitySet?) -> JSONValue { set.map { .string("0x" + String($0.rawValue, radix: 16)) } ?? .null }
+        return .object([
+            ("uid", .int(c.uid)), ("gid", .int(c.gid)), ("euid", .int(c.euid)), ("egid", .int(c.egid)),
+            ("suid", .int(c.suid)), ("sgid", .int(c.sgid)), ("fsuid", .int(c.fsuid)), ("fsgid", .int(c.fsgid)),
+            ("groups", .array(c.groups.map { .int($0) })),
+            ("cap_effective", caps(c.effective)), ("cap_permitted", caps(c.permitted)),
+            ("cap_inheritable", caps(c.inheritable)), ("cap_bounding", caps(c.bounding)), ("cap_ambient", caps(c.ambient)),
+            ("no_new_privs", int(c.noNewPrivileges)), ("lsm_profile", str(c.lsmProfile?.description)),
+        ])
+    }
+
+    static func namespaces(_ ids: KernelObjectIDs?) -> JSONValue {
+        guard let ids else { return .null }
+        return .object([
+            ("pid", int(ids.pidNamespaceID)), ("net", int(ids.netNamespaceID)), ("ipc", int(ids.ipcNamespaceID)),
+            ("uts", int(ids.utsNamespaceID)), ("mnt", int(ids.mountNamespaceID)), ("user", int(ids.userNamespaceID)),
+            ("cgroup", int(ids.cgroupNamespaceID)), ("time", int(ids.timeNamespaceID)),
+        ])
+    }
+
+    static func file(_ f: OpenFile) -> JSONValue {
+        .object([
+            ("fd", .int(f.fd)), ("kind", .string(f.kind)), ("target", .string(f.target)), ("file_id", .int(f.fileID)),
+            ("cloexec", .bool(f.fdFlags & 1 != 0)),
+            ("details", .object(f.details.map { ($0.key, .string($0.value)) })),
+        ])
+    }
+
+    static func process(_ p: CheckpointProcess, extra: [(String, JSONValue)] = []) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("pid", .int(p.pid)), ("ppid", .int(p.ppid)), ("pgid", .int(p.pgid)), ("sid", .int(p.sid)),
+            ("comm", .string(p.command)), ("state", .string(p.state.description)), ("exit_code", .int(p.exitCode)),
+            ("exe", str(p.executable)), ("cwd", str(p.cwd)), ("root", str(p.root)),
+            ("threads", .array(p.threads.map { t in
+                .object([("tid", .int(t.tid)), ("name", .string(t.name)), ("credentials", credentials(t.credentials))])
+            })),
+            ("namespaces", namespaces(p.ids)),
+            ("files", .array(p.files.map(file))),
+        ]
+        if let task = p.task {
+            pairs.append(("oom_score_adj", int(task.oomScoreAdjust)))
+            pairs.append(("blocked_signals", .string("0x" + String(task.blockedSignals, radix: 16))))
+            pairs.append(("seccomp_mode", .string(p.threads.first?.core?.thread?.seccompMode.map { "\($0)" } ?? "disabled")))
+            pairs.append(("rlimits", .array((task.resourceLimits ?? []).map { .array([.int($0.current), .int($0.maximum)]) })))
+        }
+        pairs += extra
+        return .object(pairs)
+    }
+
+    static func mounts(_ c: Checkpoint) -> JSONValue {
+        .array(c.mounts.keys.sorted().map { id in
+            .object([
+                ("namespace", .int(id)),
+                ("mounts", .array((c.mounts[id] ?? []).map { m in
+                    .object([
+                        ("id", .int(m.id)), ("parent", .int(m.parentID)), ("mountpoint", .string(m.mountPoint.description)),
+                        ("root", .string(m.root.description)), ("fstype", .string(m.filesystemName?.description ?? "\(m.filesystemType)")),
+                        ("source", .string(m.source.description)), ("options", .string(m.options.description)),
+                        ("device", .string("\(m.rootDevice >> 20):\(m.rootDevice & 0xFFFFF)")),
+                        ("flags", .string("0x" + String(m.flags, radix: 16))), ("external", str(m.externalKey?.description)),
+                    ])
+                })),
+            ])
+        })
+    }
+
+    static func nested(_ files: [Checkpoint.NestedFile]) -> JSONValue {
+        .array(files.map { f in
+            .object([("path", .string(f.path)), ("type", .string(f.type)), ("size", .int(f.size)),
+                     ("mode", .string("0" + String(f.mode, radix: 8))), ("mtime", .int(f.modificationTime)),
+                     ("link", str(f.linkTarget))])
+        })
+    }
+
+    /// The whole `inspect --format json` document.
+    static func inspect(_ c: Checkpoint, processes: [CheckpointProcess], extraFor: (CheckpointProcess) -> [(String, JSONValue)] = { _ in [] }) -> JSONValue {
+        .object([
+            ("schema", .string(schemaVersion)),
+            ("path", .string(c.path)),
+            ("source", .string(sourceKind(c.source.kind))),
+            ("container", container(c)),
+            ("checkpoint", facts(c)),
+            ("sizes", sizes(c.sizes)),
+            ("statistics", stats(c)),
+            ("processes", .array(processes.map { process($0, extra: extraFor($0)) })),
+            ("mounts", mounts(c)),
+            ("network_namespaces", .array(c.networkNamespaces.keys.sorted().map { id in
+                let n = c.networkNamespaces[id]!
+                return .object([
+                    ("id", .int(id)), ("external", .bool(n.isExternal)),
+                    ("devices", .array(n.devices.map { d in
+                        .object([("name", .string(d.name.description)), ("index", .int(d.index)), ("mtu", .int(d.mtu)),
+                                 ("type", .string("\(d.type)"))])
+                    })),
+                ])
+            })),
+            ("uts_namespaces", .array(c.utsNamespaces.keys.sorted().map { id in
+                .object([("id", .int(id)), ("hostname", .string(c.utsNamespaces[id]!.hostName.description)),
+                         ("domainname", .string(c.utsNamespaces[id]!.domainName.description))])
+            })),
+            ("cgroups", .int(c.cgroups?.sets.count ?? 0)),
+            ("seccomp_filters", .int(c.seccomp?.filters.count ?? 0)),
+            ("rootfs_diff", nested(c.rootfsDiff)),
+            ("deleted_files", .array(c.deletedFiles.map(JSONValue.string))),
+            ("devshm", nested(c.devshm)),
+            ("volumes", .object(c.volumes.keys.sorted().map { ($0, nested(c.volumes[$0]!)) })),
+            ("tmpfs", .object(c.tmpfs.keys.sorted().map { ($0, nested(c.tmpfs[$0]!)) })),
+            ("descriptors", .array(c.descriptors.map(JSONValue.string))),
+            ("logs", .object([("dump_log", .bool(c.dumpLog != nil)), ("restore_log", .bool(c.restoreLog != nil))])),
+            ("warnings", .array(c.warnings.map(JSONValue.string))),
+        ])
+    }
+}
