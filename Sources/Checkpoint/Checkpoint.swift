@@ -95,6 +95,8 @@ public struct Checkpoint: Sendable {
     public let processes: [CheckpointProcess]
     /// files.img, by id.
     public let files: [UInt32: FileEntry]
+    /// memfd.img inodes, by inode id (names and shared-memory ids of memfd and shared anonymous mappings).
+    public let memfdInodes: [UInt32: MemFDInode]
     /// Mount namespaces: `mountpoints-<id>.img` by namespace id, each mount list in image order.
     public let mounts: [UInt32: [Mount]]
     /// Network namespaces by id: the namespace image and its devices.
@@ -146,7 +148,7 @@ public struct Checkpoint: Sendable {
     }
 
     init(path: String, source: CheckpointSource, images: ImageSet, engine: EngineMetadata, inventory: Inventory?,
-         processes: [CheckpointProcess], files: [UInt32: FileEntry], mounts: [UInt32: [Mount]],
+         processes: [CheckpointProcess], files: [UInt32: FileEntry], memfdInodes: [UInt32: MemFDInode], mounts: [UInt32: [Mount]],
          networkNamespaces: [UInt32: NetworkNamespaceInfo], utsNamespaces: [UInt32: UTSNamespace],
          cgroups: Cgroups?, seccomp: Seccomp?, dumpStats: DumpStats?, restoreStats: RestoreStats?,
          dumpLog: String?, restoreLog: String?, deletedFiles: [String], descriptors: [String],
@@ -159,6 +161,7 @@ public struct Checkpoint: Sendable {
         self.inventory = inventory
         self.processes = processes
         self.files = files
+        self.memfdInodes = memfdInodes
         self.mounts = mounts
         self.networkNamespaces = networkNamespaces
         self.utsNamespaces = utsNamespaces

@@ -268,7 +268,7 @@ struct Loader {
         }
         return Checkpoint(
             path: path, source: source, images: images, engine: engine, inventory: inventory, processes: processes,
-            files: fileTables.files, mounts: mounts, networkNamespaces: nets, utsNamespaces: uts, cgroups: cgroups,
+            files: fileTables.files, memfdInodes: fileTables.memfdInodes, mounts: mounts, networkNamespaces: nets, utsNamespaces: uts, cgroups: cgroups,
             seccomp: seccomp, dumpStats: stats?.dump, restoreStats: restoreStats?.restore, dumpLog: dumpLog, restoreLog: restoreLog,
             deletedFiles: deleted, descriptors: descriptors, rootfsDiff: rootfsDiff, devshm: devshm, volumes: volumes,
             tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents)

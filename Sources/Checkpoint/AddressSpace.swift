@@ -1,0 +1,172 @@
+import CheckpointArchive
+public import CRIUImages
+
+/// What a VMA is, for reports and filters.
+public enum VMAKind: String, Hashable, Sendable, CaseIterable, Codable {
+    case heap, stack, vdso, vvar, vsyscall, file, anon, shmem, memfd, sysvipc, `guard`, aio, socket, other
+}
+
+/// A process's address space: its VMAs and where each dumped page lives.
+public struct AddressSpace: Sendable {
+    public let pid: UInt32
+    /// The VMAs, sorted by start; CRIU 4.2's fake guard VMAs are kept apart in ``guardVMAs``.
+    public let vmas: [VMA]
+    public let guardVMAs: [VMA]
+    /// The process pagemap, parent runs resolved.
+    public let pages: PageIndex
+    /// Page indexes of the shared-memory objects this process maps, by shmem id.
+    public let shared: [UInt64: PageIndex]
+    public let pageSize: UInt64
+    /// For each VMA (same order as ``vmas``): the shmem id whose pagemap holds its pages, if it maps shared memory.
+    public let sharedIDs: [UInt64?]
+    /// For each VMA: the backing file's path, if file-backed.
+    public let backingFiles: [String?]
+
+    /// The VMA index containing `address`.
+    public func vmaIndex(containing address: UInt64) -> Int? {
+        var low = 0, high = vmas.count
+        while low < high {
+            let mid = (low + high) / 2
+            if vmas[mid].start <= address { low = mid + 1 } else { high = mid }
+        }
+        let i = low - 1
+        guard i >= 0, address < vmas[i].end else { return nil }
+        return i
+    }
+
+    /// The kind of the VMA at `index`.
+    public func kind(of index: Int) -> VMAKind {
+        let v = vmas[index]
+        let s = v.status
+        if v.isGuard { return .`guard` }
+        if s.contains(.vdso) { return .vdso }
+        if s.contains(.vvar) { return .vvar }
+        if s.contains(.vsyscall) { return .vsyscall }
+        if s.contains(.heap) { return .heap }
+        if s.contains(.aioRing) { return .aio }
+        if s.contains(.socket) { return .socket }
+        if s.contains(.sysVIPC) { return .sysvipc }
+        if s.contains(.memfd) {
+            if let path = backingFiles[index], path.hasPrefix("/memfd:") { return .memfd }
+            return .shmem
+        }
+        if s.contains(.anonymousShared) { return .shmem }
+        if v.isFileBacked { return .file }
+        if v.flags.contains(.growsDown) { return .stack }
+        if s.contains(.anonymousPrivate) { return .anon }
+        return .other
+    }
+
+    /// The page index and object offset that hold `address` of the VMA at `vmaIndex`.
+    func backing(_ vmaIndex: Int, _ address: UInt64) -> (index: PageIndex, key: UInt64, owner: MemoryOwner)? {
+        let v = vmas[vmaIndex]
+        if let shmid = sharedIDs[vmaIndex] {
+            guard let index = shared[shmid] else { return nil }
+            return (index, v.pageOffset &+ (address - v.start), .sharedMemory(shmid))
+        }
+        return (pages, address, .process(pid))
+    }
+}
+
+/// Whose pagemap a page belongs to.
+public enum MemoryOwner: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case process(UInt32)
+    case sharedMemory(UInt64)
+
+    public var description: String {
+        switch self {
+        case .process(let pid): "pid \(pid)"
+        case .sharedMemory(let id): "shmem \(id)"
+        }
+    }
+}
+
+extension Checkpoint {
+    /// The image sets from the checkpoint's own to the oldest parent.
+    public var imageSets: [ImageSet] { [images] + parents }
+
+    /// Builds the page index of one pagemap (`pagemap-<pid>.img` or `pagemap-shmem-<id>.img`) with its
+    /// parent runs resolved through every parent image set; nil if the checkpoint has no such pagemap.
+    ///
+    /// - Throws: ``CheckpointError`` naming the image and entry for a pagemap that is damaged, unsorted,
+    ///   overlapping, misaligned or runs past its pages file, and `.missingParent` when PE_PARENT pages
+    ///   exist but no parent image set does.
+    public func pageIndex(pagemap name: String) throws(CheckpointError) -> PageIndex? {
+        try pageIndex(pagemap: name, set: 0)
+    }
+
+    func pageIndex(pagemap name: String, set: Int) throws(CheckpointError) -> PageIndex? {
+        let sets = imageSets
+        guard set < sets.count else { return nil }
+        let images = sets[set]
+        guard let bytes = try images.read(name) else { return nil }
+        let pagemap: Pagemap
+        do {
+            pagemap = try Pagemap.decode(bytes, fileName: name)
+        } catch {
+            throw CheckpointError(error, source: images.source.path, member: images.path(of: name))
+        }
+        let pagesName = "pages-\(pagemap.pagesID).img"
+        let pagesMember = try images.member(pagesName)
+        let raw = try PageIndexBuilder.rawRuns(pagemap, set: set, pageSize: facts.pageSize, pagesFileSize: pagesMember?.size,
+                                               image: images.path(of: name), source: images.source.path)
+        if pagesMember == nil, raw.contains(where: { $0.kind == .present }) {
+            throw CheckpointError(.missingImage, source: images.source.path, file: images.path(of: pagesName),
+                                  message: "\(name) has pages in \(pagesName), which is missing")
+        }
+        var parent: PageIndex?
+        if raw.contains(where: { $0.kind == .parent }) {
+            guard set + 1 < sets.count else {
+                throw CheckpointError(.missingParent, source: images.source.path, file: images.path(of: name),
+                                      message: "pages are in the parent image set (PE_PARENT), but \(images.label) has no parent link; give the pre-checkpoint with --previous")
+            }
+            parent = try pageIndex(pagemap: name, set: set + 1)
+            if parent == nil {
+                throw CheckpointError(.missingParent, source: sets[set + 1].source.path, file: sets[set + 1].path(of: name),
+                                      message: "the parent image set \(sets[set + 1].label) has no \(name) for the PE_PARENT pages of \(images.path(of: name))")
+            }
+        }
+        return PageIndexBuilder.resolve(raw, set: set, pagesID: pagemap.pagesID, pageSize: facts.pageSize, parent: parent)
+    }
+
+    /// The shmem id of the shared-memory object a VMA maps, if it maps one (CRIU-FORMAT.md 3.6).
+    public func sharedMemoryID(of vma: VMA) -> UInt64? {
+        let s = vma.status
+        if s.contains(.memfd) || (s.contains(.fileShared) && !s.contains(.anonymousShared)) {
+            guard let entry = files[UInt32(truncatingIfNeeded: vma.shmid)], case .memfd(let memfd) = entry.file else { return nil }
+            return memfdInodes[memfd.inodeID].map { UInt64($0.shmid) }
+        }
+        if s.contains(.anonymousShared) { return vma.shmid }
+        return nil
+    }
+
+    /// The address space of a process; nil for zombies and processes without `mm-<pid>.img`.
+    public func addressSpace(_ pid: UInt32) throws(CheckpointError) -> AddressSpace? {
+        guard let process = process(pid), let mm = process.memory else { return nil }
+        let pages = try pageIndex(pagemap: "pagemap-\(pid).img")
+            ?? PageIndex(pageSize: facts.pageSize, runs: [])
+        var vmas = mm.vmas.filter { !$0.isGuard }
+        vmas.sort { $0.start < $1.start }
+        var shared: [UInt64: PageIndex] = [:]
+        var sharedIDs: [UInt64?] = []
+        var backing: [String?] = []
+        for vma in vmas {
+            let id = sharedMemoryID(of: vma)
+            sharedIDs.append(id)
+            if let id, shared[id] == nil {
+                shared[id] = try pageIndex(pagemap: "pagemap-shmem-\(id).img") ?? PageIndex(pageSize: facts.pageSize, runs: [])
+            }
+            var path: String?
+            if vma.isFileBacked || vma.status.contains(.memfd), let entry = files[UInt32(truncatingIfNeeded: vma.shmid)] {
+                switch entry.file {
+                case .regular(let reg): path = reg.name.description
+                case .memfd(let m): path = "/memfd:" + (memfdInodes[m.inodeID]?.name.description ?? "?")
+                default: break
+                }
+            }
+            backing.append(path)
+        }
+        return AddressSpace(pid: pid, vmas: vmas, guardVMAs: mm.vmas.filter(\.isGuard), pages: pages, shared: shared,
+                            pageSize: facts.pageSize, sharedIDs: sharedIDs, backingFiles: backing)
+    }
+}

@@ -1,0 +1,154 @@
+import CRIUImages
+
+/// Why a range of memory has no bytes in the checkpoint.
+public enum MemoryHole: String, Hashable, Sendable, Codable {
+    /// Not inside any VMA.
+    case unmapped
+    /// Anonymous memory that was never touched (or only zeros): reads as zeros after restore.
+    case zeroFilled = "zero-filled"
+    /// A clean file-backed page: its data is in the mapped file, not in the checkpoint.
+    case fileBacked = "file-backed"
+    /// PE_LAZY without PE_PRESENT: the data was left to a lazy-pages server.
+    case lazy
+    /// PE_PARENT, but no parent image set holds the page.
+    case missingParent = "missing-parent"
+    /// Kernel-provided areas CRIU never dumps (vvar).
+    case notDumped = "not-dumped"
+}
+
+/// A piece of the result of a memory read: bytes, or a hole and why.
+public struct MemorySegment: Hashable, Sendable {
+    public var address: UInt64
+    public var length: UInt64
+    /// The bytes, when the checkpoint holds them.
+    public var bytes: [UInt8]?
+    public var hole: MemoryHole?
+    /// Where the bytes came from.
+    public var file: PagesFile?
+}
+
+/// One contiguous piece of a pages file that backs a range of virtual memory.
+public struct MemoryPiece: Hashable, Sendable {
+    public var address: UInt64
+    public var length: UInt64
+    public var location: Location
+
+    public enum Location: Hashable, Sendable {
+        case file(PagesFile, offset: UInt64)
+        case hole(MemoryHole)
+    }
+}
+
+extension AddressSpace {
+    /// Splits `[address, address + length)` into pieces: file ranges and holes, in address order.
+    public func pieces(address: UInt64, length: UInt64) -> [MemoryPiece] {
+        var out: [MemoryPiece] = []
+        let (end, overflow) = address.addingReportingOverflow(length)
+        let limit = overflow ? UInt64.max : end
+        var cursor = address
+        func hole(_ to: UInt64, _ why: MemoryHole) {
+            if to > cursor { out.append(MemoryPiece(address: cursor, length: to - cursor, location: .hole(why))) }
+            cursor = to
+        }
+        while cursor < limit {
+            guard let vi = vmaIndex(containing: cursor) else {
+                // Skip to the next VMA or the end.
+                let next = vmas.first { $0.start > cursor }?.start ?? limit
+                hole(min(next, limit), .unmapped)
+                continue
+            }
+            let vma = vmas[vi]
+            let vmaEnd = min(vma.end, limit)
+            let kind = kind(of: vi)
+            if kind == .vvar {
+                hole(vmaEnd, .notDumped)
+                continue
+            }
+            guard let (index, key0, _) = backing(vi, cursor) else {
+                hole(vmaEnd, vma.isFileBacked ? .fileBacked : .zeroFilled)
+                continue
+            }
+            // Walk the runs of the backing index for [key0, key0 + (vmaEnd - cursor)).
+            let delta = key0 &- cursor  // key = address + delta
+            let keyEnd = key0 + (vmaEnd - cursor)
+            let emptyHole: MemoryHole = (vma.isFileBacked && !vma.status.contains(.memfd)) ? .fileBacked : .zeroFilled
+            for run in index.runs(in: key0..<keyEnd) where run.pageCount > 0 {
+                let runStart = max(run.start, key0)
+                let runEnd = min(run.end(pageSize: pageSize), keyEnd)
+                hole(runStart &- delta, emptyHole)
+                let length = runEnd - runStart
+                switch run.location {
+                case .file(let file, let offset):
+                    out.append(MemoryPiece(address: cursor, length: length, location: .file(file, offset: offset + (runStart - run.start))))
+                case .lazy:
+                    out.append(MemoryPiece(address: cursor, length: length, location: .hole(.lazy)))
+                case .missingParent:
+                    out.append(MemoryPiece(address: cursor, length: length, location: .hole(.missingParent)))
+                }
+                cursor += length
+            }
+            hole(vmaEnd, emptyHole)
+        }
+        return out
+    }
+}
+
+extension Checkpoint {
+    /// Reads `length` bytes of a process's memory at `address`, across page and VMA boundaries.
+    ///
+    /// Pages the checkpoint does not hold are returned as holes with the reason (never fabricated as zeros).
+    /// At most 256 MiB per call.
+    public func readMemory(pid: UInt32, address: UInt64, length: UInt64) throws(CheckpointError) -> [MemorySegment] {
+        guard length <= 256 << 20 else {
+            throw CheckpointError(.inconsistent, source: path, message: "a single read is limited to 256 MiB (asked \(length))")
+        }
+        guard let space = try addressSpace(pid) else {
+            throw CheckpointError(.missingImage, source: path, file: "mm-\(pid).img",
+                                  message: process(pid) == nil ? "no process \(pid)" : "process \(pid) has no address space (zombie?)")
+        }
+        let pieces = space.pieces(address: address, length: length)
+        var requests: [PageRequest] = []
+        for piece in pieces {
+            if case .file(let file, let offset) = piece.location {
+                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+            }
+        }
+        let data = try fetch(requests)
+        var next = 0
+        return pieces.map { piece in
+            switch piece.location {
+            case .file(let file, _):
+                defer { next += 1 }
+                return MemorySegment(address: piece.address, length: piece.length, bytes: data[next], hole: nil, file: file)
+            case .hole(let why):
+                return MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)
+            }
+        }
+    }
+
+    /// The NUL-separated strings of a memory range (argv or environ), read from the dumped pages.
+    /// Returns nil when the range is not in the checkpoint.
+    func strings(pid: UInt32, from start: UInt64, to end: UInt64) throws(CheckpointError) -> [String]? {
+        guard end > start, end - start <= 1 << 20 else { return end == start ? [] : nil }
+        let segments = try readMemory(pid: pid, address: start, length: end - start)
+        var bytes: [UInt8] = []
+        for s in segments {
+            guard let b = s.bytes else { return nil }
+            bytes += b
+        }
+        if bytes.last == 0 { bytes.removeLast() }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The command line (argv) of a process, from its memory; nil when the pages are not in the checkpoint.
+    public func commandLine(pid: UInt32) throws(CheckpointError) -> [String]? {
+        guard let mm = process(pid)?.memory else { return nil }
+        return try strings(pid: pid, from: mm.argumentsStart, to: mm.argumentsEnd)
+    }
+
+    /// The environment (`KEY=VALUE`, in order, duplicates kept) of a process, from its memory.
+    public func environment(pid: UInt32) throws(CheckpointError) -> [String]? {
+        guard let mm = process(pid)?.memory else { return nil }
+        return try strings(pid: pid, from: mm.environmentStart, to: mm.environmentEnd)
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Checkpoint
+import CRIUImages
+import Foundation
+
+struct Maps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List each process's memory mappings with what the checkpoint holds of them.",
+        discussion: "Per VMA: range, size, permissions, flags, kind, backing file and offset, and how many pages are dumped, come from a parent (pre-dump) image set, or are not dumped.")
+
+    @Argument(help: "A checkpoint archive or directory.") var path: String
+    @Option(name: .long, help: "Only this process.") var pid: UInt32?
+    @Option(name: .long, help: "Only VMAs whose permissions include these (e.g. rw, x).") var prot: String?
+    @Option(name: .long, help: "Only VMAs of this kind (heap, stack, vdso, vvar, vsyscall, file, anon, shmem, memfd, sysvipc, aio, socket, other); repeatable.") var kind: [String] = []
+    @Option(name: .long, help: "Only VMAs overlapping this address range, START-END in hex.") var range: String?
+    @Flag(name: .long, help: "Only the per-process summary (VSZ, dumped, shared).") var summary = false
+    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        for k in kind where VMAKind(rawValue: k) == nil {
+            throw ValidationError("unknown kind '\(k)'; one of: \(VMAKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let kinds = Set(kind.compactMap(VMAKind.init(rawValue:)))
+        let c = try openCheckpoint(path, previous: previous)
+        let addressRange = try range.map(parseRange)
+        var json: [JSONValue] = []
+        var text = ""
+        var summaryTable = Table(headers: ["PID", "COMM", "VMAS", "VSZ", "DUMPED", "PARENT", "SHARED", "NOT DUMPED"])
+        summaryTable.rightAligned = [0, 2, 3, 4, 5, 6, 7]
+        let processes = try selectProcesses(c, pid: pid)
+        for p in processes {
+            guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(p.pid) }) else { continue }
+            var table = Table(headers: ["START-END", "SIZE", "PROT", "FLAGS", "KIND", "FILE", "OFFSET", "DUMPED", "PARENT", "NOT DUMPED"])
+            table.rightAligned = [1, 6, 7, 8, 9]
+            var vmaJSON: [JSONValue] = []
+            var vsz: UInt64 = 0, dumped: UInt64 = 0, parent: UInt64 = 0, shared: UInt64 = 0, notDumped: UInt64 = 0
+            for (i, vma) in space.vmas.enumerated() {
+                let k = space.kind(of: i)
+                let pages = space.pieces(address: vma.start, length: vma.size)
+                var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0
+                for piece in pages {
+                    let count = piece.length / space.pageSize
+                    switch piece.location {
+                    case .file(let file, _):
+                        if file.set > 0 { par += count } else { d += count }
+                    case .hole: nd += count
+                    }
+                }
+                vsz += vma.size
+                dumped += d * space.pageSize
+                parent += par * space.pageSize
+                notDumped += nd * space.pageSize
+                if vma.isShared { shared += vma.size }
+                // Filters apply to the listing, not to the totals.
+                if !kinds.isEmpty && !kinds.contains(k) { continue }
+                if let prot, !Self.matches(prot: prot, vma) { continue }
+                if let r = addressRange, vma.end <= r.lowerBound || vma.start >= r.upperBound { continue }
+                let file = space.backingFiles[i]
+                table.rows.append([
+                    "\(Self.hex(vma.start))-\(Self.hex(vma.end))", Size.text(vma.size, exact: output.bytes), vma.permissions,
+                    Self.flagText(vma), k.rawValue, Terminal.safe(file ?? ""), file == nil ? "" : "0x" + String(vma.pageOffset, radix: 16),
+                    String(d), String(par), String(nd),
+                ])
+                vmaJSON.append(.object([
+                    ("start", .string(Self.hex(vma.start))), ("end", .string(Self.hex(vma.end))), ("size", .int(vma.size)),
+                    ("prot", .string(vma.permissions)), ("flags", .string(Self.flagText(vma))), ("kind", .string(k.rawValue)),
+                    ("file", file.map(JSONValue.string) ?? .null), ("offset", .int(vma.pageOffset)),
+                    ("shmid", space.sharedIDs[i].map { .int($0) } ?? .null),
+                    ("status", .string("0x" + String(vma.status.rawValue, radix: 16))),
+                    ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)),
+                ]))
+            }
+            summaryTable.rows.append([String(p.pid), Terminal.safe(p.command), String(space.vmas.count), Size.text(vsz, exact: output.bytes),
+                                      Size.text(dumped, exact: output.bytes), Size.text(parent, exact: output.bytes),
+                                      Size.text(shared, exact: output.bytes), Size.text(notDumped, exact: output.bytes)])
+            json.append(.object([
+                ("pid", .int(p.pid)), ("comm", .string(p.command)), ("page_size", .int(space.pageSize)),
+                ("vsz", .int(vsz)), ("dumped_bytes", .int(dumped)), ("parent_bytes", .int(parent)), ("shared_bytes", .int(shared)),
+                ("not_dumped_bytes", .int(notDumped)), ("vmas", .array(vmaJSON)),
+            ]))
+            if !summary {
+                text += "\(p.pid)  \(Terminal.safe(p.command))\n" + table.render() + "\n"
+            }
+        }
+        switch output.format {
+        case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/maps/v1")), ("processes", .array(json))]).serialized() + "\n")
+        case .text: Output.write(summary ? summaryTable.render() : text + summaryTable.render())
+        }
+    }
+
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+
+    static func flagText(_ v: VMA) -> String {
+        var parts: [String] = [v.isShared ? "shared" : "private"]
+        if v.flags.contains(.anonymous) { parts.append("anon") }
+        if v.flags.contains(.growsDown) { parts.append("growsdown") }
+        if v.flags.contains(.locked) { parts.append("locked") }
+        if v.flags.contains(.noReserve) { parts.append("noreserve") }
+        if v.flags.contains(.hugeTLB) { parts.append("hugetlb" + (v.flags.hugePageSize.map { ":" + Size.text($0) } ?? "")) }
+        if v.flags.contains(.droppable) { parts.append("droppable") }
+        return parts.joined(separator: ",")
+    }
+
+    static func matches(prot: String, _ v: VMA) -> Bool {
+        for c in prot {
+            switch c {
+            case "r": if !v.protection.contains(.read) { return false }
+            case "w": if !v.protection.contains(.write) { return false }
+            case "x": if !v.protection.contains(.execute) { return false }
+            default: break
+            }
+        }
+        return true
+    }
+}
+
+
+func parseRange(_ text: String) throws -> Range<UInt64> {
+    let parts = text.split(separator: "-")
+    guard parts.count == 2, let a = parseAddress(String(parts[0])), let b = parseAddress(String(parts[1])), a < b else {
+        throw ValidationError("range must be START-END in hex, START < END (got \(text))")
+    }
+    return a..<b
+}
+
+func parseAddress(_ text: String) -> UInt64? {
+    var t = text.lowercased()
+    if t.hasPrefix("0x") { t.removeFirst(2) }
+    return UInt64(t, radix: 16)
+}
+
+/// Opens a checkpoint for a command, printing the error convention and exiting 1 on failure.
+func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false) throws -> Checkpoint {
+    do {
+        return try Checkpoint.open(path, options: .init(previous: previous, listNestedArchives: nested))
+    } catch {
+        Output.error(error.description)
+        throw ExitCode.badData
+    }
+}
+
+/// Runs checkpoint code, printing a CheckpointError as the command's error and exiting 1.
+func withCheckpointErrors<T>(_ body: () throws(CheckpointError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        Output.error(error.description)
+        throw ExitCode.badData
+    }
+}
+
+func selectProcesses(_ c: Checkpoint, pid: UInt32?) throws -> [CheckpointProcess] {
+    guard let pid else { return c.processes }
+    guard let p = c.process(pid) else {
+        Output.error("\(c.path): no process with pid \(pid) (pids: \(c.processes.map { String($0.pid) }.joined(separator: ", ")))")
+        throw ExitCode.usage
+    }
+    return [p]
+}

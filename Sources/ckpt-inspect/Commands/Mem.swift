@@ -1,0 +1,87 @@
+import ArgumentParser
+import Checkpoint
+import CRIUImages
+import Foundation
+
+struct Mem: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read or extract process memory.",
+        subcommands: [MemRead.self, MemDump.self])
+}
+
+struct MemRead: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Hexdump (or raw bytes of) a range of a process's memory.")
+
+    @Argument(help: "A checkpoint archive or directory.") var path: String
+    @Option(name: .long, help: "The process.") var pid: UInt32
+    @Option(name: .long, help: "Start address (hex).") var address: String
+    @Option(name: .long, help: "Number of bytes (decimal, or hex with 0x).") var length: String = "256"
+    @Flag(name: .long, help: "Write the raw bytes instead of a hexdump (holes are skipped and reported on stderr).") var raw = false
+    @Option(name: [.short, .long], help: "Write to this file instead of stdout (refuses to overwrite without --force).") var output: String?
+    @Flag(name: .long, help: "Overwrite --output if it exists.") var force = false
+    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+
+    func run() throws {
+        guard let start = parseAddress(address) else { throw ValidationError("--address must be hex") }
+        guard let count = length.hasPrefix("0x") ? UInt64(length.dropFirst(2), radix: 16) : UInt64(length) else {
+            throw ValidationError("--length must be a number")
+        }
+        let c = try openCheckpoint(path, previous: previous)
+        _ = try selectProcesses(c, pid: pid)
+        let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
+        var out = Data()
+        if raw {
+            for s in segments {
+                if let bytes = s.bytes { out.append(contentsOf: bytes) } else {
+                    Output.error("\(path): pid \(pid): 0x\(String(s.address, radix: 16))+\(s.length): \(s.hole!.rawValue), not in the checkpoint (skipped)")
+                }
+            }
+        } else {
+            out = Data(Hexdump.render(segments).utf8)
+        }
+        if let output {
+            try SafeOutput.write(out, to: output, force: force)
+        } else {
+            FileHandle.standardOutput.write(out)
+        }
+    }
+}
+
+/// `hexdump -C` style: 16 bytes a line, `*` for repeated lines, ASCII column; holes named.
+enum Hexdump {
+    static func render(_ segments: [MemorySegment]) -> String {
+        var out = ""
+        var previousLine: [UInt8]?
+        var starred = false
+        for s in segments {
+            guard let bytes = s.bytes else {
+                out += String(format: "%016llx  <%@: %llu bytes not in the checkpoint>\n", s.address, s.hole?.rawValue ?? "?", s.length)
+                previousLine = nil
+                starred = false
+                continue
+            }
+            var i = 0
+            while i < bytes.count {
+                let line = Array(bytes[i..<min(i + 16, bytes.count)])
+                if line == previousLine && line.count == 16 && i + 16 < bytes.count {
+                    if !starred { out += "*\n"; starred = true }
+                    i += 16
+                    continue
+                }
+                starred = false
+                previousLine = line
+                var text = String(format: "%016llx  ", s.address + UInt64(i))
+                for j in 0..<16 {
+                    text += j < line.count ? String(format: "%02x ", line[j]) : "   "
+                    if j == 7 { text += " " }
+                }
+                text += " |" + String(line.map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "." }) + "|\n"
+                out += text
+                i += 16
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Checkpoint
+import CRIUImages
+import Foundation
+
+struct MemDump: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Write a process's memory regions to files named by address.",
+        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are written as zeros and listed in <pid>-holes.txt. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
+
+    @Argument(help: "A checkpoint archive or directory.") var path: String
+    @Option(name: .long, help: "The process.") var pid: UInt32
+    @Option(name: .long, help: "Only the VMA containing this address (hex).") var vma: String?
+    @Option(name: .long, help: "Only this range, START-END in hex.") var range: String?
+    @Option(name: [.short, .long], help: "The output directory (created if missing).") var output: String
+    @Flag(name: .long, help: "Overwrite existing files.") var force = false
+    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+
+    func run() throws {
+        let c = try openCheckpoint(path, previous: previous)
+        _ = try selectProcesses(c, pid: pid)
+        guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
+            Output.error("\(path): process \(pid) has no address space")
+            throw ExitCode.badData
+        }
+        var regions: [Range<UInt64>] = []
+        if let range {
+            regions = [try parseRange(range)]
+        } else if let vma {
+            guard let a = parseAddress(vma), let i = space.vmaIndex(containing: a) else {
+                Output.error("\(path): pid \(pid): no VMA contains \(vma)")
+                throw ExitCode.usage
+            }
+            regions = [space.vmas[i].start..<space.vmas[i].end]
+        } else {
+            regions = space.vmas.enumerated().filter { space.kind(of: $0.offset) != .vvar }.map { $0.element.start..<$0.element.end }
+        }
+        let directory = try SafeOutput.directory(output)
+        var holes: [String] = []
+        var written: UInt64 = 0
+        for region in regions {
+            let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
+            let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
+            // Stream the region in bounded chunks.
+            var cursor = region.lowerBound
+            while cursor < region.upperBound {
+                let count = min(region.upperBound - cursor, 64 << 20)
+                let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: cursor, length: count) }
+                for s in segments {
+                    if let bytes = s.bytes {
+                        handle.write(Data(bytes))
+                        written += UInt64(bytes.count)
+                    } else {
+                        holes.append("\(String(s.address, radix: 16))-\(String(s.address + s.length, radix: 16)) \(s.hole!.rawValue)")
+                        var left = s.length
+                        let zeros = Data(count: Int(min(left, 1 << 20)))
+                        while left > 0 {
+                            let n = min(left, UInt64(zeros.count))
+                            handle.write(zeros.prefix(Int(n)))
+                            left -= n
+                        }
+                    }
+                }
+                cursor += count
+            }
+        }
+        if !holes.isEmpty {
+            try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
+        }
+        Output.write("\(regions.count) regions of pid \(pid) written to \(directory) (\(Size.text(written)) from the checkpoint, \(holes.count) holes)\n")
+    }
+}

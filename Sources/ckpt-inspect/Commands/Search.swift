@@ -1,0 +1,137 @@
+import ArgumentParser
+import Checkpoint
+import CRIUImages
+import Foundation
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find every place a string or pattern occurs in the dumped memory of all processes and shared memory.",
+        discussion: "Only pages the checkpoint holds are searched (pages that were never dumped are not fabricated as zeros). Matches across page and VMA boundaries are found. Shared memory is searched once and each hit lists every process that maps it.")
+
+    @Argument(help: "A checkpoint archive or directory.") var path: String
+    @Argument(help: "The pattern: a literal string unless --hex, --utf16 or --regex.") var pattern: String
+    @Flag(name: .long, help: "PATTERN is hex bytes (e.g. 'de ad be ef').") var hex = false
+    @Flag(name: .long, help: "Search PATTERN as UTF-16LE text.") var utf16 = false
+    @Flag(name: .long, help: "PATTERN is a regular expression over bytes (ICU syntax; . matches any byte).") var regex = false
+    @Option(name: .long, help: "Only this process (and the shared memory it maps); repeatable.") var pid: [UInt32] = []
+    @Option(name: .long, help: "Show this many bytes of context around each hit.") var context: Int = 0
+    @Option(name: .long, help: "Stop after this many hits.") var maxHits: Int = 10_000
+    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if [hex, utf16, regex].filter({ $0 }).count > 1 { throw ValidationError("choose one of --hex, --utf16, --regex") }
+        if context < 0 || context > 4096 { throw ValidationError("--context must be 0...4096") }
+        if pattern.isEmpty { throw ValidationError("the pattern is empty") }
+        if regex, (try? NSRegularExpression(pattern: pattern)) == nil { throw ValidationError("invalid regular expression: \(pattern)") }
+        if hex, Self.hexBytes(pattern) == nil { throw ValidationError("--hex needs pairs of hex digits, e.g. 'de ad be ef'") }
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = text.filter { !$0.isWhitespace && $0 != ":" }
+        guard digits.count % 2 == 0, !digits.isEmpty else { return nil }
+        var out: [UInt8] = []
+        var i = digits.startIndex
+        while i < digits.endIndex {
+            let j = digits.index(i, offsetBy: 2)
+            guard let b = UInt8(digits[i..<j], radix: 16) else { return nil }
+            out.append(b)
+            i = j
+        }
+        return out
+    }
+
+    func run() throws {
+        let searchPattern: SearchPattern
+        if regex {
+            searchPattern = .regex(pattern)
+        } else if hex {
+            searchPattern = .bytes(Self.hexBytes(pattern)!)
+        } else if utf16 {
+            searchPattern = .bytes(pattern.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        } else {
+            searchPattern = .bytes(Array(pattern.utf8))
+        }
+        let c = try openCheckpoint(path, previous: previous)
+        for p in pid { _ = try selectProcesses(c, pid: p) }
+        let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
+        let progress = Progress(label: "scanning pages", enabled: format == .text)
+        let hits = try withCheckpointErrors { () throws(CheckpointError) in
+            try search.run(in: c) { done, total in progress.update(done, total) }
+        }
+        progress.finish()
+        // Context bytes, read in one batch per process.
+        var contexts: [Int: [MemorySegment]] = [:]
+        if context > 0 {
+            for (i, hit) in hits.enumerated() {
+                guard let m = hit.mappings.first else { continue }
+                let start = m.address >= UInt64(context) ? m.address - UInt64(context) : 0
+                contexts[i] = try withCheckpointErrors { () throws(CheckpointError) in
+                    try c.readMemory(pid: m.pid, address: start, length: UInt64(context) * 2 + UInt64(hit.match.count))
+                }
+            }
+        }
+        switch format {
+        case .json:
+            let items: [JSONValue] = hits.enumerated().map { i, h in
+                var pairs: [(String, JSONValue)] = [
+                    ("owner", .string(h.owner.description)),
+                    ("address", .string("0x" + String(h.address, radix: 16))),
+                    ("match", .string(Terminal.safe(String(decoding: h.match, as: UTF8.self)))),
+                    ("match_hex", .string(h.match.map { String(format: "%02x", $0) }.joined())),
+                    ("mappings", .array(h.mappings.map { m in
+                        .object([
+                            ("pid", .int(m.pid)), ("address", .string("0x" + String(m.address, radix: 16))),
+                            ("vma", .string(String(m.vmaStart, radix: 16) + "-" + String(m.vmaEnd, radix: 16))),
+                            ("kind", .string(m.kind.rawValue)), ("file", m.file.map(JSONValue.string) ?? .null),
+                        ])
+                    })),
+                ]
+                if let segments = contexts[i] {
+                    pairs.append(("context_hex", .string(segments.flatMap { $0.bytes ?? [] }.map { String(format: "%02x", $0) }.joined())))
+                }
+                return .object(pairs)
+            }
+            Output.write(JSONValue.object([("schema", .string("ckpt-inspect/search/v1")), ("pattern", .string(pattern)),
+                                           ("hits", .array(items))]).serialized() + "\n")
+        case .text:
+            for (i, h) in hits.enumerated() {
+                let where_ = h.mappings.map { m in
+                    "pid \(m.pid) 0x\(String(m.address, radix: 16)) [\(m.kind.rawValue)\(m.file.map { " " + Terminal.safe($0) } ?? "") \(String(m.vmaStart, radix: 16))-\(String(m.vmaEnd, radix: 16))]"
+                }.joined(separator: ", ")
+                var line = h.owner.description.hasPrefix("shmem") ? "\(h.owner) +0x\(String(h.address, radix: 16)): " : ""
+                line += where_.isEmpty ? "\(h.owner) 0x\(String(h.address, radix: 16))" : where_
+                line += "  \"\(Terminal.safe(String(decoding: h.match, as: UTF8.self)))\""
+                Output.write(line + "\n")
+                if let segments = contexts[i] { Output.write(Hexdump.render(segments)) }
+            }
+            if hits.isEmpty { Output.error("\(path): no match") }
+        }
+        if hits.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// A progress line on stderr for long work, only when stderr is a terminal.
+final class Progress: @unchecked Sendable {
+    let label: String
+    let enabled: Bool
+    var lastDraw = Date.distantPast
+    var drawn = false
+
+    init(label: String, enabled: Bool = true) {
+        self.label = label
+        self.enabled = enabled && isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["CKPT_NO_PROGRESS"] == nil
+    }
+
+    func update(_ done: UInt64, _ total: UInt64) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 else { return }
+        lastDraw = Date()
+        let percent = total > 0 ? Int(done * 100 / total) : 0
+        FileHandle.standardError.write(Data("\r\(label): \(Size.text(done)) of \(Size.text(total)) (\(percent)%)\u{1B}[K".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
