@@ -175,7 +175,8 @@ public struct GenericDecoder: Sendable {
         case .int64: return .signed(Int64(bitPattern: try reader.readVarint()))
         case .int32: return .signed(Int64(Int32(truncatingIfNeeded: try reader.readVarint())))
         case .sint64: return .signed(try reader.readVarint().zigZagDecoded)
-        case .sint32: return .signed(Int64(Int32(truncatingIfNeeded: try reader.readVarint().zigZagDecoded)))
+        // Like protobuf (and libprotobuf-c): keep the low 32 bits, then undo the zig-zag.
+        case .sint32: return .signed(UInt64(UInt32(truncatingIfNeeded: try reader.readVarint())).zigZagDecoded)
         case .bool: return .bool(try reader.readVarint() != 0)
         case .fixed32: return .unsigned(UInt64(try reader.readFixed32()))
         case .fixed64: return .unsigned(try reader.readFixed64())

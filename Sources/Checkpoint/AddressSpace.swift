@@ -160,7 +160,10 @@ extension Checkpoint {
             if vma.isFileBacked || vma.status.contains(.memfd), let entry = files[UInt32(truncatingIfNeeded: vma.shmid)] {
                 switch entry.file {
                 case .regular(let reg): path = reg.name.description
-                case .memfd(let m): path = "/memfd:" + (memfdInodes[m.inodeID]?.name.description ?? "?")
+                case .memfd(let m):
+                    // Shared anonymous memory is stored as a memfd named /dev/zero (CRIU 3.17+).
+                    let name = memfdInodes[m.inodeID]?.name.description ?? "?"
+                    path = name == "/dev/zero" ? nil : "/memfd:" + name
                 default: break
                 }
             }

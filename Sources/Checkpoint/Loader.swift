@@ -206,7 +206,17 @@ struct Loader {
             current = parent
         }
         if let previous {
-            let set = ImageSet(source: previous, directory: previous.imagesDirectory, label: previous.path)
+            // Podman's pre-checkpoint archive holds its images in checkpoint/ (or pre-checkpoint/ when
+            // repacked from a --with-previous export).
+            var directory = previous.imagesDirectory
+            for candidate in [previous.imagesDirectory, "checkpoint", "pre-checkpoint"] {
+                let path = candidate.isEmpty ? "inventory.img" : candidate + "/inventory.img"
+                if (try? previous.member(named: path)) != nil {
+                    directory = candidate
+                    break
+                }
+            }
+            let set = ImageSet(source: previous, directory: directory, label: previous.path + (directory.isEmpty ? "" : ":" + directory))
             parents.append(set)
             current = set
             while parents.count < 64, let parent = try current.parent() {

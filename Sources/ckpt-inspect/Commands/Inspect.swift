@@ -19,6 +19,8 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Show credentials and capabilities of each thread.") var creds = false
     @Flag(name: .long, help: "List the root file system diff and deleted files.") var rootfs = false
     @Flag(name: .long, help: "Show CRIU's dump and restore statistics.") var stats = false
+    @Flag(name: .customLong("ps-tree-cmd"), help: "Show each process's command line (read from its memory).") var psTreeCmd = false
+    @Flag(name: .customLong("ps-tree-env"), help: "Show each process's environment (read from its memory).") var psTreeEnv = false
     @Flag(name: .long, help: "Everything above.") var all = false
     @Option(name: .long, help: "Only this process and its descendants.") var pid: UInt32?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
@@ -41,10 +43,19 @@ struct Inspect: ParsableCommand {
         }
         switch output.format {
         case .json:
-            Output.write(Report.inspect(checkpoint, processes: processes).serialized() + "\n")
+            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in
+                let (cmd, env) = Self.commandLineAndEnvironment(checkpoint, p)
+                return [("cmdline", cmd.map { .array($0.map(JSONValue.string)) } ?? .null),
+                        ("environ", env.map { .array($0.map(JSONValue.string)) } ?? .null)]
+            }).serialized() + "\n")
         case .text:
             Output.write(tree(checkpoint, processes: processes).render())
         }
+    }
+
+    /// argv and environ from memory; nil where the pages are not in the checkpoint (zombies, missing pages).
+    static func commandLineAndEnvironment(_ c: Checkpoint, _ p: CheckpointProcess) -> ([String]?, [String]?) {
+        ((try? c.commandLine(pid: p.pid)) ?? nil, (try? c.environment(pid: p.pid)) ?? nil)
     }
 
     static func subtree(of pid: UInt32, in c: Checkpoint) -> [CheckpointProcess] {
@@ -99,6 +110,15 @@ struct Inspect: ParsableCommand {
             var label = "[\(p.pid)]  \(Terminal.safe(p.command))"
             if p.state != .alive { label += "  (\(p.state))" }
             var n = TreeNode(label)
+            if all || psTreeCmd || psTreeEnv {
+                let (cmd, env) = Self.commandLineAndEnvironment(c, p)
+                if all || psTreeCmd {
+                    n.add("Command line: " + (cmd.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? "(not in the checkpoint)"))
+                }
+                if all || psTreeEnv {
+                    n.add(TreeNode("Environment", (env ?? []).map { TreeNode(Terminal.safe($0)) }))
+                }
+            }
             if p.threads.count > 1 || all || creds {
                 for t in p.threads where t.tid != p.pid || all || creds {
                     var thread = TreeNode("thread \(t.tid)  \(Terminal.safe(t.name))")

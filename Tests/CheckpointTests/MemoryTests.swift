@@ -1,0 +1,228 @@
+import Checkpoint
+import CRIUImages
+import Foundation
+import Testing
+
+@Suite struct MemoryTests {
+    func hits(_ c: Checkpoint, _ text: String) throws -> [SearchHit] {
+        try MemorySearch(pattern: .bytes(Array(text.utf8))).run(in: c)
+    }
+
+    @Test func markerStaticHits() throws {
+        let c = try Checkpoint.open(Fixture.path("raw/marker-static"))
+        let found = try hits(c, "CKPT-MARKER-1234")
+        // marker.c: the fixed anonymous region, g_buf at offsets 0 and 40000 (heap), argv (stack).
+        #expect(found.map { $0.mappings.first!.kind } == [.anon, .heap, .heap, .stack])
+        #expect(found[0].address == 0x1000_0012)
+        #expect(found[2].address - found[1].address == 40000)
+        // The literal "CKPT-MARKER-1234" in .rodata is file-backed and not dumped: never reported.
+        #expect(!found.contains { $0.mappings.first!.kind == .file })
+        let data = try hits(c, "STATIC-DATA-MARKER-0001")
+        #expect(data.count == 1)
+        #expect(data[0].mappings.first?.kind == .file)
+        #expect(data[0].mappings.first?.vmaStart == 0x4a6000)
+        // Environment on the stack.
+        let env = try hits(c, "CKPT-ENV-MARKER-4321")
+        #expect(env.count == 1 && env[0].mappings.first?.kind == .stack)
+    }
+
+    @Test func fixedRegionReadsBackAcrossPages() throws {
+        let c = try Checkpoint.open(Fixture.path("raw/marker-static"))
+        let segments = try c.readMemory(pid: 28716, address: 0x1000_0000 + 4096 - 8, length: 16)
+        #expect(segments.count == 1)
+        #expect(segments[0].bytes == Array(repeating: UInt8(ascii: "A"), count: 8) + Array(repeating: UInt8(ascii: "B"), count: 8))
+        let head = try c.readMemory(pid: 28716, address: 0x1000_0000, length: 34)
+        #expect(String(decoding: head[0].bytes!, as: UTF8.self) == "FIXED-ADDR-MARKER:CKPT-MARKER-1234")
+        // The .rodata VMA is file-backed and clean: a hole, not zeros.
+        let rodata = try c.readMemory(pid: 28716, address: 0x47a000, length: 4096)
+        #expect(rodata.map(\.hole) == [.fileBacked])
+        // Between VMAs: unmapped.
+        let gap = try c.readMemory(pid: 28716, address: 0x0fff_f000, length: 8192)
+        #expect(gap.map(\.hole) == [.unmapped, nil])
+    }
+
+    @Test func commandLineAndEnvironmentFromMemory() throws {
+        let c = try Checkpoint.open(Fixture.path("raw/marker-static"))
+        #expect(try c.commandLine(pid: 28716) == ["/tmp/fixtures/src/marker", "CKPT-MARKER-1234", "/tmp/fxrun/marker.pid"])
+        #expect(try c.environment(pid: 28716) == ["CKPT_ENV_MARKER=CKPT-ENV-MARKER-4321", "PATH=/usr/bin:/bin"])
+        let fds = try Checkpoint.open(Fixture.path("raw/fds-sockets"))
+        #expect(try fds.commandLine(pid: 23431) == ["/tmp/fixtures/src/fds", "/tmp/fxrun/fdswork"])
+        #expect(try fds.environment(pid: 23431) == ["CKPT_ENV_MARKER=CKPT-ENV-FDS", "PATH=/usr/bin:/bin"])
+        let tree = try Checkpoint.open(Fixture.path("raw/proc-tree"))
+        #expect(try tree.commandLine(pid: 28767) == ["/usr/bin/sleep", "100000"])
+        // Podman: the container's init has the spec's args and env.
+        let podman = try Checkpoint.open(Fixture.path("podman/ck-basic.zstd.tar.zst"))
+        #expect(try podman.commandLine(pid: 1) == podman.engine.processArgs)
+        #expect(try podman.environment(pid: 1) == podman.engine.processEnv)
+        #expect(try podman.commandLine(pid: 7) == ["/bin/marker", "CKPT-MARKER-PODMAN", "/tmp/m.pid"])
+    }
+
+    @Test func sharedMemoryAndMemfd() throws {
+        let c = try Checkpoint.open(Fixture.path("raw/fds-sockets"))
+        let memfd = try hits(c, "MEMFD-CONTENT-CKPT").filter { if case .sharedMemory = $0.owner { true } else { false } }
+        #expect(memfd.count == 1)
+        #expect(memfd[0].owner == .sharedMemory(161))
+        #expect(memfd[0].mappings.map(\.address) == [0x7f8c_0070_f000])
+        #expect(memfd[0].mappings.first?.kind == .memfd)
+        let anon = try hits(c, "SHARED-ANON-MARKER")
+        #expect(anon.count == 1)
+        #expect(anon[0].owner == .sharedMemory(162))
+        #expect(anon[0].mappings.first?.address == 0x7f8c_0071_1000)
+        #expect(anon[0].mappings.first?.kind == .shmem)
+        let read = try c.readMemory(pid: 23431, address: 0x7f8c_0070_f000, length: 18)
+        #expect(read.first?.bytes == Array("MEMFD-CONTENT-CKPT".utf8))
+    }
+
+    @Test func incrementalPagesComeFromTwoParentsUp() throws {
+        let c = try Checkpoint.open(Fixture.path("raw/incremental/dump"))
+        let space = try #require(try c.addressSpace(29076))
+        let run = try #require(space.pages.run(containing: 0x1000_0000))
+        #expect(run.depth == 2)
+        if case .file(let file, _) = run.location { #expect(file.set == 2) } else { Issue.record("not in a file") }
+        let found = try hits(c, "FIXED-ADDR-MARKER:CKPT-MARKER-INCR")
+        #expect(found.map(\.address) == [0x1000_0000])
+        let fresh = try hits(c, "NEW-REGION-AFTER-PREDUMP")
+        #expect(fresh.count == 8 * 4096 / 32)
+        #expect(fresh.first?.address == 0x2000_0000)
+        #expect(space.pages.run(containing: 0x2000_0000)?.depth == 0)
+        #expect(try c.commandLine(pid: 29076) == ["/tmp/fixtures/src/marker", "CKPT-MARKER-INCR", "/tmp/fxrun/incr.pid"])
+    }
+
+    @Test func previousArchiveSuppliesTheParents() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // final.tar: checkpoint/ (the dump) with checkpoint/parent -> ../pre-checkpoint (not in this archive).
+        // previous.tar: pre-checkpoint/ (pre2) with pre-checkpoint/parent -> ../pre-checkpoint-0 (pre1).
+        let stage = dir.appendingPathComponent("stage")
+        let fm = FileManager.default
+        try fm.createDirectory(at: stage.appendingPathComponent("a"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: stage.appendingPathComponent("b"), withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/dump"), toPath: stage.appendingPathComponent("a/checkpoint").path)
+        try fm.removeItem(atPath: stage.appendingPathComponent("a/checkpoint/parent").path)
+        try fm.createSymbolicLink(atPath: stage.appendingPathComponent("a/checkpoint/parent").path, withDestinationPath: "../pre-checkpoint")
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre2"), toPath: stage.appendingPathComponent("b/pre-checkpoint").path)
+        try fm.removeItem(atPath: stage.appendingPathComponent("b/pre-checkpoint/parent").path)
+        try fm.createSymbolicLink(atPath: stage.appendingPathComponent("b/pre-checkpoint/parent").path, withDestinationPath: "../pre-checkpoint-0")
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre1"), toPath: stage.appendingPathComponent("b/pre-checkpoint-0").path)
+        let final = dir.appendingPathComponent("final.tar").path
+        let previous = dir.appendingPathComponent("previous.tar").path
+        try Fixture.run("/usr/bin/tar", ["-cf", final, "-C", stage.appendingPathComponent("a").path, "checkpoint"])
+        try Fixture.run("/usr/bin/tar", ["-cf", previous, "-C", stage.appendingPathComponent("b").path, "pre-checkpoint", "pre-checkpoint-0"])
+
+        // Without --previous the parent is named in the error.
+        let alone = try Checkpoint.open(final)
+        #expect { try MemorySearch(pattern: .bytes(Array("CKPT-MARKER-INCR".utf8))).run(in: alone) } throws: { error in
+            let e = error as? CheckpointError
+            return e?.code == .missingParent && e?.file == "checkpoint/pagemap-29076.img"
+        }
+        let c = try Checkpoint.open(final, options: .init(previous: previous))
+        #expect(c.parents.count == 2)
+        let found = try hits(c, "FIXED-ADDR-MARKER:CKPT-MARKER-INCR")
+        #expect(found.map(\.address) == [0x1000_0000])
+        let direct = try Checkpoint.open(Fixture.path("raw/incremental/dump"))
+        #expect(try hits(c, "CKPT-MARKER-INCR").map(\.address) == (try hits(direct, "CKPT-MARKER-INCR").map(\.address)))
+    }
+
+    @Test func mapsMatchCritMems() throws {
+        for fixture in ["marker-static", "proc-tree", "fds-sockets", "diff-pair/gen1", "incremental/dump"] {
+            let c = try Checkpoint.open(Fixture.path("raw/" + fixture))
+            let text = try Fixture.text("crit-x/\(fixture)/mems.txt")
+            var pid: UInt32?
+            var expected: [UInt32: [(String, String, String)]] = [:]
+            for line in text.split(separator: "\n") {
+                if !line.hasPrefix("\t") { pid = UInt32(line); continue }
+                let body = line.trimmingCharacters(in: .whitespaces)
+                guard let pid, !body.hasPrefix("exe") else { continue }
+                let parts = body.split(separator: " ", omittingEmptySubsequences: true)
+                let range = String(parts[0])
+                let prot = String(parts[1])
+                let rest = parts.dropFirst(2).joined(separator: " ")
+                expected[pid, default: []].append((range, prot, rest))
+            }
+            for (pid, vmas) in expected {
+                let space = try #require(try c.addressSpace(pid))
+                #expect(space.vmas.count == vmas.count, "\(fixture) pid \(pid)")
+                for (vma, (range, prot, rest)) in zip(space.vmas, vmas) {
+                    let ours = String(format: "%08lx-%08lx", vma.start, vma.end)
+                    #expect(ours == range, "\(fixture) pid \(pid)")
+                    #expect(String(vma.permissions.prefix(3)) == prot, "\(fixture) \(range)")
+                    if rest.hasPrefix("/") {
+                        let i = space.vmaIndex(containing: vma.start)!
+                        let file = rest.components(separatedBy: " + ")[0].replacingOccurrences(of: " (s)", with: "")
+                        #expect(space.backingFiles[i] == file, "\(fixture) \(range)")
+                        if let offset = rest.components(separatedBy: " + 0x").dropFirst().first {
+                            #expect(vma.pageOffset == UInt64(offset, radix: 16), "\(fixture) \(range)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Damaged page data: clear errors naming image and entry, never a crash or a huge allocation.
+@Suite struct DamagedMemoryTests {
+    func copy(_ fixture: String) throws -> URL {
+        let dir = try Fixture.temporaryDirectory().appendingPathComponent("ck")
+        try FileManager.default.copyItem(atPath: Fixture.path(fixture), toPath: dir.path)
+        return dir
+    }
+
+    func pagemapImage(pagesID: UInt64, entries: [(vaddr: UInt64, count: UInt64, flags: UInt64)]) -> [UInt8] {
+        func varint(_ v: UInt64) -> [UInt8] {
+            var v = v, out: [UInt8] = []
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        func entry(_ m: [UInt8]) -> [UInt8] { [UInt8(m.count & 0xFF), UInt8(m.count >> 8), 0, 0] + m }
+        var out: [UInt8] = [0x19, 0x43, 0x56, 0x54, 0x25, 0x40, 0x08, 0x56]
+        out += entry([0x08] + varint(pagesID))
+        for e in entries {
+            out += entry([0x08] + varint(e.vaddr) + [0x10, 0x00, 0x20] + varint(e.flags) + [0x28] + varint(e.count))
+        }
+        return out
+    }
+
+    @Test func pagemapPastTheEndOfThePagesFile() throws {
+        let dir = try copy("raw/marker-static")
+        let pages = dir.appendingPathComponent("pages-1.img")
+        let data = try Data(contentsOf: pages)
+        try data.prefix(data.count - 4096).write(to: pages)
+        let c = try Checkpoint.open(dir.path)
+        #expect { try c.addressSpace(28716) } throws: { error in
+            let e = error as? CheckpointError
+            return e?.code == .inconsistent && e?.file == "pagemap-28716.img" && e?.entry != nil
+                && (e?.message.contains("pages-1.img, which has 143360") ?? false)
+        }
+    }
+
+    @Test func overlappingAndHugeEntries() throws {
+        let dir = try copy("raw/marker-static")
+        let pagemap = dir.appendingPathComponent("pagemap-28716.img")
+        try Data(pagemapImage(pagesID: 1, entries: [(0x10000000, 4, 4), (0x10002000, 1, 4)])).write(to: pagemap)
+        var c = try Checkpoint.open(dir.path)
+        #expect { try c.addressSpace(28716) } throws: { error in
+            let e = error as? CheckpointError
+            return e?.code == .inconsistent && e?.entry == 2 && (e?.message.contains("overlaps") ?? false)
+        }
+        try Data(pagemapImage(pagesID: 1, entries: [(0x10000000, 1 << 40, 4)])).write(to: pagemap)
+        c = try Checkpoint.open(dir.path)
+        #expect { try c.addressSpace(28716) } throws: { error in
+            let e = error as? CheckpointError
+            return e?.code == .inconsistent && e?.entry == 1
+        }
+        try Data(pagemapImage(pagesID: 1, entries: [(0x10000001, 1, 4)])).write(to: pagemap)
+        c = try Checkpoint.open(dir.path)
+        #expect { try c.addressSpace(28716) } throws: { ($0 as? CheckpointError)?.message.contains("not aligned") == true }
+    }
+
+    @Test func missingParentDirectory() throws {
+        let dir = try copy("raw/incremental/dump")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("parent"))
+        let c = try Checkpoint.open(dir.path)
+        #expect { try c.addressSpace(29076) } throws: { error in
+            let e = error as? CheckpointError
+            return e?.code == .missingParent && e?.file == "pagemap-29076.img" && (e?.message.contains("--previous") ?? false)
+        }
+    }
+}
