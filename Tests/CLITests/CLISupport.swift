@@ -31,6 +31,7 @@ struct CLI {
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = nil
         for (k, v) in environment { env[k] = v }
         process.environment = env
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
