@@ -153,6 +153,16 @@ func withCheckpointErrors<T>(_ body: () throws(CheckpointError) -> T) throws -> 
     }
 }
 
+/// Like withCheckpointErrors, for code that also throws other errors.
+func withCheckpointErrorsThrowing<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as CheckpointError {
+        Output.error(error.description)
+        throw ExitCode.badData
+    }
+}
+
 func selectProcesses(_ c: Checkpoint, pid: UInt32?) throws -> [CheckpointProcess] {
     guard let pid else { return c.processes }
     guard let p = c.process(pid) else {

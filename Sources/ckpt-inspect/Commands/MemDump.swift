@@ -14,6 +14,7 @@ struct MemDump: ParsableCommand {
     @Option(name: .long, help: "Only the VMA containing this address (hex).") var vma: String?
     @Option(name: .long, help: "Only this range, START-END in hex.") var range: String?
     @Option(name: [.short, .long], help: "The output directory (created if missing).") var output: String
+    @Flag(name: .long, help: "Write one ELF core file (<pid>.core) readable by gdb and readelf instead of region files.") var core = false
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
 
@@ -23,6 +24,14 @@ struct MemDump: ParsableCommand {
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")
             throw ExitCode.badData
+        }
+        if core {
+            let directory = try SafeOutput.directory(output)
+            let target = SafeOutput.child(directory, "\(pid).core")
+            let handle = try SafeOutput.open(target, force: force)
+            let size = try withCheckpointErrorsThrowing { try ELFCoreWriter(checkpoint: c, pid: pid).write { handle.write(Data($0)) } }
+            Output.write("wrote \(target) (\(Size.text(size)))\n")
+            return
         }
         var regions: [Range<UInt64>] = []
         if let range {
