@@ -8,7 +8,7 @@ struct Table {
     /// Columns aligned right (numbers).
     var rightAligned: Set<Int> = []
 
-    func render(maxWidth: Int? = Terminal.width) -> String {
+    func render(maxWidth: Int? = Terminal.width, style: Style = Style(.never)) -> String {
         let columns = headers.count
         var widths = headers.map { Terminal.displayWidth($0) }
         for row in rows {
@@ -32,7 +32,7 @@ struct Table {
             }
             return out.joined(separator: "  ")
         }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n") + "\n"
+        return ([style.bold(line(headers))] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 }
 

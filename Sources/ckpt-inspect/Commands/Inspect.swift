@@ -68,7 +68,8 @@ struct Inspect: ParsableCommand {
 
     func tree(_ c: Checkpoint, processes: [CheckpointProcess]) -> TreeNode {
         let e = c.engine
-        var root = TreeNode(Terminal.safe(e.containerName ?? c.path))
+        let style = output.style
+        var root = TreeNode(style.bold(Terminal.safe(e.containerName ?? c.path)))
         if let image = e.imageName { root.add("Image: " + Terminal.safe(image)) }
         if let id = e.containerID { root.add("ID: \(id)") }
         if let runtime = e.runtime { root.add("Runtime: \(runtime)") }
@@ -107,7 +108,7 @@ struct Inspect: ParsableCommand {
         var tree = TreeNode("Process tree (\(processes.count) processes, \(processes.reduce(0) { $0 + $1.threads.count }) threads)")
         let pids = Set(processes.map(\.pid))
         func node(_ p: CheckpointProcess) -> TreeNode {
-            var label = "[\(p.pid)]  \(Terminal.safe(p.command))"
+            var label = "[\(p.pid)]  \(style.bold(Terminal.safe(p.command)))"
             if p.state != .alive { label += "  (\(p.state))" }
             var n = TreeNode(label)
             if all || psTreeCmd || psTreeEnv {
@@ -159,7 +160,9 @@ struct Inspect: ParsableCommand {
             tree.add(node(p))
         }
         root.add(tree)
-        for warning in c.warnings { root.add("Warning: " + Terminal.safe(warning)) }
+        if !output.quiet {
+            for warning in c.warnings { root.add(style.yellow("Warning: ") + Terminal.safe(warning)) }
+        }
         return root
     }
 

@@ -40,7 +40,7 @@ struct Show: ParsableCommand {
         }
         switch output.format {
         case .json: Output.write(JSONValue.array(json).serialized() + "\n")
-        case .text: if !table.rows.isEmpty { Output.write(table.render()) }
+        case .text: if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
         }
         if failed { throw ExitCode.badData }
     }
@@ -58,4 +58,12 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print sizes in bytes instead of human units.")
     var bytes = false
+
+    @Option(name: .long, help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
+    var color: ColorMode = .auto
+
+    @Flag(name: .shortAndLong, help: "Print no warnings.")
+    var quiet = false
+
+    var style: Style { Style(color) }
 }
