@@ -129,11 +129,16 @@ public struct Checkpoint: Sendable {
 
     /// Opens any checkpoint; see the type's documentation for what `path` may be. `-` reads stdin.
     public static func open(_ path: String, options: Options = Options()) throws(CheckpointError) -> Checkpoint {
-        let source: CheckpointSource
+        var source: CheckpointSource
         do {
             source = try CheckpointSource.open(path: path, options: options.source)
         } catch {
             throw CheckpointError(error)
+        }
+        var ociAnnotations: [String: String]?
+        if let oci = try OCICheckpointImage.open(source, options: options.source) {
+            source = oci.layer
+            ociAnnotations = oci.annotations
         }
         var previous: CheckpointSource?
         if let p = options.previous {
@@ -144,6 +149,7 @@ public struct Checkpoint: Sendable {
             }
         }
         var loader = Loader(path: path, source: source, previous: previous, options: options)
+        loader.ociAnnotations = ociAnnotations
         return try loader.load()
     }
 

@@ -49,6 +49,8 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     public var annotations: [String: String]
     /// The Podman create command, when recorded.
     public var createCommand: [String]
+    /// Annotations of the OCI image the checkpoint was read from (`org.criu.checkpoint.*`), if it was one.
+    public var ociAnnotations: [String: String]?
 
     public init(engine: Engine) {
         self.engine = engine

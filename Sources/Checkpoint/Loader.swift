@@ -9,6 +9,7 @@ struct Loader {
     let previous: CheckpointSource?
     let options: Checkpoint.Options
     var warnings: [String] = []
+    var ociAnnotations: [String: String]?
 
     init(path: String, source: CheckpointSource, previous: CheckpointSource?, options: Checkpoint.Options) {
         self.path = path
@@ -71,9 +72,17 @@ struct Loader {
         }
 
         // Engine files.
-        let (engine, engineWarnings) = EngineMetadata.parse(
+        let (parsedEngine, engineWarnings) = EngineMetadata.parse(
             configDump: readTop("config.dump"), specDump: readTop("spec.dump"), networkStatus: readTop("network.status"))
         warnings += engineWarnings
+        var engine = parsedEngine
+        if let oci = ociAnnotations {
+            engine.ociAnnotations = oci
+            // Checkpoint images carry the container's facts as annotations.
+            engine.containerName = engine.containerName ?? oci["io.podman.annotations.checkpoint.name"] ?? oci["org.criu.checkpoint.container.name"]
+            engine.runtime = engine.runtime ?? oci["io.podman.annotations.checkpoint.runtime.name"] ?? oci["org.criu.checkpoint.container.runtime"]
+            engine.imageName = engine.imageName ?? oci["io.podman.annotations.checkpoint.rootfsImageName"] ?? oci["org.criu.checkpoint.rootfs.image.name"]
+        }
         var deleted: [String] = []
         if let bytes = readTop("deleted.files") {
             if let list = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] {

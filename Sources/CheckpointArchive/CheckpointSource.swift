@@ -113,7 +113,25 @@ public struct CheckpointSource: Sendable {
         if status.kind == .directory {
             return try openDirectory(path: path, options: options)
         }
-        let file = try OpenFile.open(path, source: path)
+        return try open(file: try OpenFile.open(path, source: path), path: path, options: options)
+    }
+
+    /// Opens an archive stored as a member of a plain tar or a directory source (an OCI image layer
+    /// inside an `oci-archive`), reading it in place.
+    public func openNested(_ member: ArchiveMember, options: Options = Options()) throws(ArchiveError) -> CheckpointSource {
+        let target = try dataMember(member)
+        let label = path + ":" + target.escapedName
+        if let dataOffset = target.dataOffset, let file {
+            return try Self.open(file: OpenFile(region: dataOffset..<dataOffset + target.size, of: file), path: label, options: options)
+        }
+        if let filePath = target.filePath {
+            return try Self.open(path: filePath, options: options)
+        }
+        throw ArchiveError(.notSeekable, source: path, member: target.escapedName,
+                           message: "a nested archive inside a compressed archive cannot be read in place")
+    }
+
+    static func open(file: OpenFile, path: String, options: Options) throws(ArchiveError) -> CheckpointSource {
         if file.size == 0 {
             throw ArchiveError(.notAnArchive, source: path, message: "empty file (0 bytes)")
         }

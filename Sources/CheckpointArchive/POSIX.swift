@@ -12,13 +12,27 @@ internal import Darwin
 final class OpenFile: Sendable {
     let fd: Int32
     let size: UInt64
+    /// Where this view starts in the file (a region of another file, e.g. a tar member).
+    let base: UInt64
+    /// The file this is a region of; it owns the descriptor.
+    let owner: OpenFile?
 
     init(fd: Int32, size: UInt64) {
         self.fd = fd
         self.size = size
+        self.base = 0
+        self.owner = nil
     }
 
-    deinit { _ = close(fd) }
+    /// A read-only view of `range` of `file`.
+    init(region range: Range<UInt64>, of file: OpenFile) {
+        self.fd = file.fd
+        self.base = file.base + range.lowerBound
+        self.size = min(UInt64(range.count), file.size > range.lowerBound ? file.size - range.lowerBound : 0)
+        self.owner = file
+    }
+
+    deinit { if owner == nil { _ = close(fd) } }
 
     /// Opens a regular file for reading.
     static func open(_ path: String, source: String, member: String? = nil, noFollow: Bool = false) throws(ArchiveError) -> OpenFile {
@@ -40,7 +54,10 @@ final class OpenFile: Sendable {
 
     /// Reads up to `buffer.count` bytes at `offset`, retrying short reads; fewer only at EOF.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Result<Int, POSIX.Failure> {
-        POSIX.preadFully(fd, buffer, offset)
+        guard base != 0 || owner != nil else { return POSIX.preadFully(fd, buffer, offset) }
+        guard offset < size else { return .success(0) }
+        let count = Int(min(UInt64(buffer.count), size - offset))
+        return POSIX.preadFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), base + offset)
     }
 }
 

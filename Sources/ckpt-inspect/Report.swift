@@ -219,6 +219,7 @@ enum Report {
             ("descriptors", .array(c.descriptors.map(JSONValue.string))),
             ("logs", .object([("dump_log", .bool(c.dumpLog != nil)), ("restore_log", .bool(c.restoreLog != nil))])),
             ("warnings", .array(c.warnings.map(JSONValue.string))),
+            ("oci", c.engine.ociAnnotations.map { a in .object([("annotations", .object(a.keys.sorted().map { ($0, .string(a[$0]!)) }))]) } ?? .null),
         ])
     }
 }
