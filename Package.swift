@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CRIUImages", targets: ["CRIUImages"]),
         .library(name: "CheckpointArchive", targets: ["CheckpointArchive"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        .library(name: "CheckpointAnalysis", targets: ["CheckpointAnalysis"]),
         .executable(name: "ckpt-inspect", targets: ["ckpt-inspect"]),
     ],
     dependencies: [
@@ -28,20 +29,35 @@ let package = Package(
         ),
         .target(name: "CheckpointArchive", dependencies: ["CLibArchive"], swiftSettings: settings),
         .target(name: "Checkpoint", dependencies: ["CRIUImages", "CheckpointArchive"], swiftSettings: settings),
+        .target(name: "CheckpointAnalysis", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
         .executableTarget(
             name: "ckpt-inspect",
             dependencies: [
                 "CRIUImages",
                 "CheckpointArchive",
                 "Checkpoint",
+                "CheckpointAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages"], swiftSettings: settings),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
+        .testTarget(name: "CheckpointAnalysisTests", dependencies: ["CheckpointAnalysis", "Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
+        // libprotobuf-c as a differential oracle (tests only; no product depends on it). The C in
+        // Sources/CProtobufCOracle/generated comes from Scripts/generate-protobuf-c.sh. docs/ORACLE.md.
+        .target(
+            name: "CProtobufCOracle",
+            path: "Sources/CProtobufCOracle",
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        .testTarget(
+            name: "ProtobufCOracleTests",
+            dependencies: ["CRIUImages", "CProtobufCOracle"],
+            swiftSettings: settings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -383,3 +383,15 @@ func modelTestImage(magic: [UInt32], entries: [[UInt8]]) -> [UInt8] {
         print("pagemap: 50000 entries framed and decoded in \(elapsed)")
     }
 }
+
+@Suite struct SInt32ModelTests {
+    /// thread_core.sched_nice is sint32: the varint 2^32 + 3 keeps its low 32 bits (3), which zig-zag to -2,
+    /// as protobuf-c and the generic decoder read it.
+    @Test func sint32TakesTheLow32Bits() throws {
+        let message = Proto().varint(1, 0).varint(2, 0).varint(3, (1 << 32) + 3)
+        let typed = try ThreadCore(bytes: message.bytes)
+        #expect(typed.schedulingNice == -2)
+        let generic = try GenericDecoder().decode("thread_core_entry", from: message.bytes)
+        #expect(generic["sched_nice"]?.values == [.signed(-2)])
+    }
+}

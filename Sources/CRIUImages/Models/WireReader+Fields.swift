@@ -25,7 +25,9 @@ extension WireReader {
     }
 
     mutating func s32(_ key: FieldKey) throws(ImageError) -> Int32 {
-        Int32(truncatingIfNeeded: try readVarintField(key).zigZagDecoded)
+        // Protobuf keeps the low 32 bits, then undoes the zig-zag (2^32 + 3 decodes as -2).
+        let low = UInt32(truncatingIfNeeded: try readVarintField(key))
+        return Int32(bitPattern: (low >> 1) ^ (0 &- (low & 1)))
     }
 
     mutating func s64(_ key: FieldKey) throws(ImageError) -> Int64 {

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Builds and runs the libFuzzer targets in Fuzz/ (not part of `swift build` / `swift test`).
+#
+#   Scripts/fuzz.sh [SECONDS] [TARGET...]     default: 60 seconds per target, all targets
+#   targets: decoder (any image kind), generic (any schema message), archive (CheckpointSource)
+#
+# Each target is compiled with swiftc -sanitize=fuzzer,address together with the library
+# sources it exercises (SwiftPM cannot add fuzzer instrumentation). Seed corpora are made at run
+# time from Fixtures/ in a temporary directory (nothing is committed); crashes are written to
+# .build-fuzz/artifacts/. Exits non-zero if any target crashes, leaks, times out or runs out of
+# memory. Environment: FUZZ_JOBS_DIR to keep the corpora (default: a temporary directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(decoder generic archive)
+
+# Let libFuzzer, not Swift's backtracer, handle the trap of a failed precondition (the
+# backtracer trips AddressSanitizer and the report reads like a heap overflow).
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
+
+out=.build-fuzz
+mkdir -p "$out/artifacts"
+work=${FUZZ_JOBS_DIR:-$(mktemp -d)}
+[ -z "${FUZZ_JOBS_DIR:-}" ] && trap 'rm -rf "$work"' EXIT
+
+swift_flags=(-parse-as-library -O -g -swift-version 6
+  -enable-upcoming-feature InternalImportsByDefault
+  -enable-upcoming-feature MemberImportVisibility
+  -enable-upcoming-feature ExistentialAny)
+mapfile -t images_sources < <(find Sources/CRIUImages -name '*.swift' | LC_ALL=C sort)
+mapfile -t archive_sources < <(find Sources/CheckpointArchive -name '*.swift' | LC_ALL=C sort)
+
+# build NAME OUTPUT [swiftc arguments...]: compiles unless OUTPUT is newer than every input.
+build() {
+  local name=$1 output=$2
+  shift 2
+  local stale=1
+  if [ -x "$output" ]; then
+    stale=0
+    for f in "$@"; do
+      if [ -f "$f" ] && [ "$f" -nt "$output" ]; then stale=1; break; fi
+    done
+  fi
+  if [ $stale -eq 1 ]; then
+    echo "== building $name"
+    swiftc "${swift_flags[@]}" -module-name "$name" "$@" -o "$output" 2> "$out/$name.build.log" || {
+      cat "$out/$name.build.log" >&2
+      return 1
+    }
+  fi
+}
+
+build_target() {
+  case $1 in
+    decoder) build DecoderFuzz "$out/decoder" -sanitize=fuzzer,address \
+               "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/DecoderFuzz.swift ;;
+    generic) build GenericFuzz "$out/generic" -sanitize=fuzzer,address \
+               "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/GenericFuzz.swift ;;
+    archive) build ArchiveFuzz "$out/archive" -sanitize=fuzzer,address \
+               -I Sources/CLibArchive -larchive "${archive_sources[@]}" Fuzz/ArchiveFuzz.swift ;;
+    *) echo "fuzz.sh: unknown target '$1' (decoder, generic, archive)" >&2; return 2 ;;
+  esac
+}
+
+max_len() {
+  case $1 in
+    decoder) echo 65536 ;;
+    generic) echo 16384 ;;
+    archive) echo 131072 ;;
+  esac
+}
+
+# Seed corpora from the fixtures.
+seeds() {
+  [ -d "$work/seeds" ] && return 0
+  mkdir -p "$work/seeds/decoder" "$work/seeds/generic" "$work/seeds/archive" "$work/podman"
+  build SeedTool "$out/seed-tool" "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift
+  for archive in Fixtures/podman/*.tar*; do
+    local dir="$work/podman/$(basename "$archive")"
+    mkdir -p "$dir" && tar -xf "$archive" -C "$dir"
+  done
+  find Fixtures/raw "$work/podman" -type f \( -name '*.img' -o -name stats-dump -o -name irmap-cache \) \
+    ! -name 'pages-*' -print0 | LC_ALL=C sort -z \
+    | xargs -0 "$out/seed-tool" "$work/seeds/decoder" "$work/seeds/generic" "$(max_len decoder)"
+  # Archives: small tars of fixture image directories (no page data), plain, gzip and zstd, plus
+  # the small compressed Podman archives as they are.
+  local n=0
+  for dir in Fixtures/raw/marker-static Fixtures/raw/fds-sockets Fixtures/raw/incremental/pre1; do
+    [ -d "$dir" ] || continue
+    local list
+    list=$(cd "$dir" && find . -maxdepth 1 -type f ! -name 'pages-*' ! -name '*.log' | LC_ALL=C sort)
+    # shellcheck disable=SC2086
+    (cd "$dir" && tar --format=gnu -cf "$work/seeds/archive/dir-$n.tar" $list)
+    gzip -9 -c "$work/seeds/archive/dir-$n.tar" > "$work/seeds/archive/dir-$n.tar.gz"
+    zstd -q -19 -c "$work/seeds/archive/dir-$n.tar" > "$work/seeds/archive/dir-$n.tar.zst"
+    (cd "$dir" && tar --format=gnu -cf "$work/seeds/archive/checkpoint-$n.tar" --transform 's,^\./,checkpoint/,' $list)
+    n=$((n + 1))
+  done
+  cp Fixtures/podman/ck-basic.gzip.tar.gz Fixtures/podman/ck-basic.zstd.tar.zst "$work/seeds/archive/"
+  find "$work/seeds/archive" -type f -size +"$(( $(max_len archive) / 1024 ))"k -delete
+}
+
+status=0
+seeds
+for target in "${targets[@]}"; do
+  build_target "$target"
+  corpus="$work/corpus/$target"
+  mkdir -p "$corpus"
+  echo "== fuzzing $target for ${seconds}s ($(ls "$work/seeds/$target" | wc -l) seeds)"
+  log="$out/$target.log"
+  if "$out/$target" "$corpus" "$work/seeds/$target" \
+      -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=1 -rss_limit_mb=512 \
+      -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 > "$log" 2>&1; then
+    :
+  else
+    status=1
+    echo "!! $target failed: see $log and $out/artifacts/" >&2
+    grep -E 'ERROR|SUMMARY|Test unit written' "$log" >&2 || tail -n 30 "$log" >&2
+  fi
+  # The last status line and the final stats: executions, coverage, corpus size.
+  grep -E '^#[0-9]+' "$log" | tail -n 1 || true
+  grep -E 'stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
+  echo "corpus: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
+done
+exit $status
