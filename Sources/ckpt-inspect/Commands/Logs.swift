@@ -1,0 +1,149 @@
+import ArgumentParser
+import CheckpointAnalysis
+import CheckpointArchive
+import CRIUImages
+import Foundation
+
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print CRIU's dump.log / restore.log parsed: outcome, errors and warnings with their source location and context, and what they mean.",
+        discussion: "PATH is a checkpoint archive or directory (its dump.log, pre-dump.log and restore.log are read), or a log file itself. Known harmless lines are marked as such. Exit code: 0 read, 2 nothing readable.")
+
+    @Argument(help: "A checkpoint archive or directory, or a CRIU log file.") var path: String
+    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    @Flag(name: .long, help: "Show the context lines of every message, not only of the errors that matter.") var verbose = false
+
+    func run() throws {
+        let logs = try readLogs(path)
+        switch format {
+        case .json:
+            let json = JSONValue.object([
+                ("schema", .string("ckpt-inspect/logs/v1")),
+                ("path", .string(path)),
+                ("logs", .array(logs.map(LogJSON.render))),
+            ])
+            Output.write(json.serialized() + "\n")
+        case .text:
+            Output.write(logs.map { LogText.render($0, verbose: verbose) }.joined(separator: "\n"))
+        }
+    }
+
+    /// The logs of a checkpoint, or the one log file `path` names.
+    func readLogs(_ path: String) throws -> [CRIULog] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || path == "-" else {
+            Output.error("\(path): no such file or directory")
+            throw ExitCode.usage
+        }
+        let source: CheckpointSource?
+        if !isDirectory.boolValue && path.hasSuffix(".log") {
+            source = nil
+        } else {
+            do {
+                source = try CheckpointSource.open(path: path)
+            } catch {
+                guard error.code == .notAnArchive, !isDirectory.boolValue else {
+                    Output.error(error.description)
+                    throw ExitCode.usage
+                }
+                source = nil
+            }
+        }
+        if let source {
+            let logs = CRIULog.logs(in: source)
+            if logs.isEmpty {
+                Output.error("\(path): no dump.log, pre-dump.log or restore.log in the checkpoint (Podman does not export them)")
+                throw ExitCode.usage
+            }
+            return logs
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Output.error("\(path): cannot be read")
+            throw ExitCode.usage
+        }
+        return [CRIULog.parse(String(decoding: data, as: UTF8.self), name: (path as NSString).lastPathComponent)]
+    }
+}
+
+/// JSON of a parsed log (schema: the `logs` items of Schemas/verify.schema.json).
+enum LogJSON {
+    static func render(_ log: CRIULog) -> JSONValue {
+        .object([
+            ("name", .string(log.name)),
+            ("operation", .string(log.operation.rawValue)),
+            ("outcome", .string(log.outcome.rawValue)),
+            ("outcome_line", log.outcomeLine.map { .int($0) } ?? .null),
+            ("outcome_text", log.outcomeText.map(JSONValue.string) ?? .null),
+            ("format", .string(log.format.rawValue)),
+            ("criu_version", log.criuVersion.map(JSONValue.string) ?? .null),
+            ("kernel", log.kernel.map(JSONValue.string) ?? .null),
+            ("machine", log.machine.map(JSONValue.string) ?? .null),
+            ("cpu", log.cpu.map(JSONValue.string) ?? .null),
+            ("lines", .int(log.lineCount)),
+            ("errors", .array(log.errors.map(message))),
+            ("warnings", .array(log.warnings.map(message))),
+            ("explanations", .array(log.explanations.map(explanation))),
+        ])
+    }
+
+    static func explanation(_ e: CRIULog.Explanation) -> JSONValue {
+        .object([("id", .string(e.id)), ("title", .string(e.title)), ("text", .string(e.text))])
+    }
+
+    static func message(_ m: CRIULog.Message) -> JSONValue {
+        .object([
+            ("line", .int(m.line)),
+            ("level", .string(m.level.rawValue)),
+            ("timestamp", m.timestamp.map(JSONValue.string) ?? .null),
+            ("pid", m.pid.map { .int($0) } ?? .null),
+            ("location", m.location.map(JSONValue.string) ?? .null),
+            ("text", .string(m.text)),
+            ("context", .array(m.context.map(JSONValue.string))),
+            ("harmless", .bool(m.isHarmless)),
+            ("harmless_reason", m.harmless.map(JSONValue.string) ?? .null),
+            ("explanation", m.explanation.map(explanation) ?? .null),
+        ])
+    }
+}
+
+/// Text of a parsed log.
+enum LogText {
+    static func render(_ log: CRIULog, verbose: Bool) -> String {
+        var lines: [String] = []
+        var head = "\(Terminal.safe(log.name)): \(log.operation.rawValue), \(log.outcome.rawValue.uppercased())"
+        if let line = log.outcomeLine, let text = log.outcomeText { head += " (line \(line): \(Terminal.safe(text)))" }
+        lines.append(head)
+        var about: [String] = []
+        if let v = log.criuVersion { about.append("CRIU \(Terminal.safe(v))") }
+        if let k = log.kernel { about.append("kernel \(Terminal.safe(k))\(log.machine.map { " " + Terminal.safe($0) } ?? "")") }
+        about.append("\(log.lineCount) lines")
+        about.append(log.format == .timestamped ? "timestamped format" : log.format == .plain ? "older format (no timestamps)" : "no CRIU lines found")
+        lines.append("  " + about.joined(separator: ", "))
+        for (title, messages) in [("Errors", log.errors), ("Warnings", log.warnings)] {
+            lines.append("  \(title) (\(messages.count))")
+            for m in messages {
+                var first = "    line \(m.line)"
+                if let pid = m.pid { first += "  pid \(pid)" }
+                if let location = m.location { first += "  \(Terminal.safe(location))" }
+                lines.append(first + "  " + Terminal.safe(m.text))
+                if let reason = m.harmless {
+                    lines.append("      harmless: \(reason)")
+                } else if let e = m.explanation {
+                    lines.append("      means: \(e.title)")
+                }
+                if verbose || (m.level == .error && !m.isHarmless) {
+                    for c in m.context { lines.append("      | " + Terminal.safe(c)) }
+                }
+            }
+        }
+        let explanations = log.explanations
+        if !explanations.isEmpty {
+            lines.append("  What the errors mean")
+            for e in explanations {
+                lines.append("    \(e.title) [\(e.id)]")
+                lines.append("      \(e.text)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
