@@ -1,0 +1,494 @@
+public import Checkpoint
+import CheckpointArchive
+import CRIUImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Compares the dumped memory of two processes (one in each checkpoint) page by page.
+///
+/// Every page that has data on both sides is compared; pages dumped only in B are *added*, only in
+/// A *removed*. Page data is never held whole:
+///
+/// * when every pages file on both sides can be read with `pread` (directories, plain tars), both
+///   sides are read in address order in chunks of ``chunkSize`` and compared directly;
+/// * otherwise (a compressed archive on either side) each side's pages are streamed once and
+///   hashed (XXH64, 8 bytes per page), hashes are compared, and the pages whose hashes differ are
+///   read again in bounded batches (``batchPages`` pages of A held at a time, then B streamed
+///   against them) to count the differing bytes.
+///
+/// Parent chains are honoured on both sides: each side's ``AddressSpace`` resolves PE_PARENT pages
+/// to the parent image set's pages file.
+public struct PageDiff: Sendable {
+    /// Bytes read per side and per call on seekable sources.
+    public static let chunkSize = 8 << 20
+    /// Changed pages of A held in memory at once on the streaming path.
+    public static let batchPages = 8192
+
+    /// Budget of differing bytes to capture as ``ByteLine``s (0: none).
+    public var hexdumpBytes: Int
+
+    public init(hexdumpBytes: Int = 0) {
+        self.hexdumpBytes = hexdumpBytes
+    }
+
+    /// A stretch of one side's address space with page data (or a reason it has none).
+    struct Slot {
+        var start: UInt64
+        var end: UInt64
+        /// nil: the pages exist but their bytes are not in the checkpoint (lazy, missing parent).
+        var file: PagesFile?
+        var offset: UInt64
+        var vma: Int
+    }
+
+    /// A stretch with the same situation on both sides.
+    struct Segment {
+        enum Kind { case compare, added, removed, unreadable }
+        var kind: Kind
+        var start: UInt64
+        var end: UInt64
+        var aFile: PagesFile?
+        var aOffset: UInt64
+        var bFile: PagesFile?
+        var bOffset: UInt64
+        var aVMA: Int?
+        var bVMA: Int?
+        /// Index of the first page in the global list of compared pages (compare segments).
+        var firstPage = 0
+    }
+
+    /// A page of a pages file to deliver.
+    struct Span {
+        var file: PagesFile
+        var offset: UInt64
+        var count: Int
+        /// Index of the span's first page in the caller's numbering.
+        var first: Int
+    }
+
+    static func slots(_ space: AddressSpace) -> [Slot] {
+        var out: [Slot] = []
+        for (i, vma) in space.vmas.enumerated() {
+            for piece in space.pieces(address: vma.start, length: vma.size) where piece.length > 0 {
+                switch piece.location {
+                case .file(let file, let offset):
+                    out.append(Slot(start: piece.address, end: piece.address + piece.length, file: file, offset: offset, vma: i))
+                case .hole(.lazy), .hole(.missingParent):
+                    out.append(Slot(start: piece.address, end: piece.address + piece.length, file: nil, offset: 0, vma: i))
+                case .hole:
+                    continue
+                }
+            }
+        }
+        return out
+    }
+
+    /// Walks both sides' slots in address order and cuts them into segments.
+    static func segments(_ a: [Slot], _ b: [Slot]) -> [Segment] {
+        var out: [Segment] = []
+        var ia = 0, ib = 0
+        var position: UInt64 = 0
+        while ia < a.count || ib < b.count {
+            let sa = ia < a.count ? a[ia] : nil
+            let sb = ib < b.count ? b[ib] : nil
+            let aStart = sa.map { max($0.start, position) } ?? .max
+            let bStart = sb.map { max($0.start, position) } ?? .max
+            let start = min(aStart, bStart)
+            if let sa, let sb, aStart == start, bStart == start {
+                let end = min(sa.end, sb.end)
+                let kind: Segment.Kind = (sa.file == nil || sb.file == nil) ? .unreadable : .compare
+                out.append(Segment(kind: kind, start: start, end: end, aFile: sa.file, aOffset: sa.offset + (start - sa.start),
+                                   bFile: sb.file, bOffset: sb.offset + (start - sb.start), aVMA: sa.vma, bVMA: sb.vma))
+                position = end
+            } else if let sa, aStart == start {
+                let end = min(sa.end, bStart)
+                out.append(Segment(kind: .removed, start: start, end: end, aFile: sa.file, aOffset: sa.offset + (start - sa.start),
+                                   bFile: nil, bOffset: 0, aVMA: sa.vma, bVMA: nil))
+                position = end
+            } else if let sb {
+                let end = min(sb.end, aStart)
+                out.append(Segment(kind: .added, start: start, end: end, aFile: nil, aOffset: 0,
+                                   bFile: sb.file, bOffset: sb.offset + (start - sb.start), aVMA: nil, bVMA: sb.vma))
+                position = end
+            }
+            if let sa, sa.end <= position { ia += 1 }
+            if let sb, sb.end <= position { ib += 1 }
+        }
+        return out
+    }
+
+    /// Compares the memory of process `aPID` in `a` with process `bPID` in `b`.
+    /// `budget` is the remaining hexdump budget, shared by all processes of a diff.
+    public func compare(_ a: Checkpoint, pid aPID: UInt32, _ b: Checkpoint, pid bPID: UInt32, comm: (String, String),
+                        budget: inout Int) throws(CheckpointError) -> ProcessMemory? {
+        guard let spaceA = try a.addressSpace(aPID), let spaceB = try b.addressSpace(bPID) else { return nil }
+        let pageSize = spaceB.pageSize
+        let refA = ProcessRef(pid: aPID, comm: comm.0), refB = ProcessRef(pid: bPID, comm: comm.1)
+        guard spaceA.pageSize == pageSize else {
+            throw CheckpointError(.inconsistent, source: b.path,
+                                  message: "page sizes differ (\(spaceA.pageSize) in \(a.path), \(pageSize) in \(b.path)): pages cannot be compared")
+        }
+        var segments = Self.segments(Self.slots(spaceA), Self.slots(spaceB))
+        var total = 0
+        for i in segments.indices where segments[i].kind == .compare {
+            segments[i].firstPage = total
+            total += Int((segments[i].end - segments[i].start) / pageSize)
+        }
+        // Changed pages (global index -> differing bytes) and captured lines.
+        var changed: [Int: Int] = [:]
+        var lines: [Int: [ByteLine]] = [:]
+        let ps = Int(pageSize)
+        let compareSegments = segments.filter { $0.kind == .compare }
+        func note(_ page: Int, _ address: UInt64, _ pa: UnsafeRawPointer, _ pb: UnsafeRawPointer) {
+            let n = Self.differingBytes(pa, pb, count: ps)
+            guard n > 0 else { return }
+            changed[page] = n
+            if budget > 0 {
+                let captured = Self.lines(address: address, pa, pb, count: ps, budget: &budget)
+                if !captured.isEmpty { lines[page] = captured }
+            }
+        }
+        if Self.allSeekable(a, compareSegments.compactMap(\.aFile)) && Self.allSeekable(b, compareSegments.compactMap(\.bFile)) {
+            // Direct compare, address order, large preads.
+            let readerA = MemberCache(), readerB = MemberCache()
+            for seg in compareSegments {
+                guard let fa = seg.aFile, let fb = seg.bFile else { continue }
+                var done: UInt64 = 0
+                let length = seg.end - seg.start
+                while done < length {
+                    let n = Int(min(UInt64(Self.chunkSize), length - done))
+                    let bytesA = try readerA.read(a, fa, at: seg.aOffset + done, count: n)
+                    let bytesB = try readerB.read(b, fb, at: seg.bOffset + done, count: n)
+                    guard bytesA.count == n, bytesB.count == n else {
+                        throw CheckpointError(.inconsistent, source: bytesA.count == n ? b.path : a.path,
+                                              message: "pages file ends early at 0x\(String(seg.start + done, radix: 16))")
+                    }
+                    bytesA.withUnsafeBytes { ra in
+                        bytesB.withUnsafeBytes { rb in
+                            var o = 0
+                            while o < n {
+                                let pa = ra.baseAddress! + o, pb = rb.baseAddress! + o
+                                if memcmp(pa, pb, ps) != 0 {
+                                    let page = seg.firstPage + Int(done / pageSize) + o / ps
+                                    note(page, seg.start + done + UInt64(o), pa, pb)
+                                }
+                                o += ps
+                            }
+                        }
+                    }
+                    done += UInt64(n)
+                }
+            }
+        } else if total > 0 {
+            // Pass 1: hash every compared page on each side (one stream per compressed source).
+            let spansA = compareSegments.map { Span(file: $0.aFile!, offset: $0.aOffset, count: Int(($0.end - $0.start) / pageSize), first: $0.firstPage) }
+            let spansB = compareSegments.map { Span(file: $0.bFile!, offset: $0.bOffset, count: Int(($0.end - $0.start) / pageSize), first: $0.firstPage) }
+            var hashesA = [UInt64](repeating: 0, count: total)
+            var hashesB = [UInt64](repeating: 0, count: total)
+            try Self.forEachPage(a, spansA, pageSize: ps) { i, page in hashesA[i] = XXHash64.hash(page) }
+            try Self.forEachPage(b, spansB, pageSize: ps) { i, page in hashesB[i] = XXHash64.hash(page) }
+            var suspects: [Int] = []
+            for i in 0..<total where hashesA[i] != hashesB[i] { suspects.append(i) }
+            hashesA = []
+            hashesB = []
+            // Pass 2: the differing pages again, in batches, to count differing bytes.
+            let starts = compareSegments.map(\.firstPage)
+            func locate(_ page: Int) -> (seg: Segment, index: Int) {
+                var low = 0, high = starts.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if starts[mid] <= page { low = mid + 1 } else { high = mid }
+                }
+                let seg = compareSegments[low - 1]
+                return (seg, page - seg.firstPage)
+            }
+            var batchStart = 0
+            while batchStart < suspects.count {
+                let batch = Array(suspects[batchStart..<min(batchStart + Self.batchPages, suspects.count)])
+                batchStart += batch.count
+                var batchA: [Span] = [], batchB: [Span] = []
+                var addresses: [UInt64] = []
+                for (slot, page) in batch.enumerated() {
+                    let (seg, index) = locate(page)
+                    let delta = UInt64(index) * pageSize
+                    batchA.append(Span(file: seg.aFile!, offset: seg.aOffset + delta, count: 1, first: slot))
+                    batchB.append(Span(file: seg.bFile!, offset: seg.bOffset + delta, count: 1, first: slot))
+                    addresses.append(seg.start + delta)
+                }
+                let held = UnsafeMutableRawBufferPointer.allocate(byteCount: batch.count * ps, alignment: 16)
+                defer { held.deallocate() }
+                try Self.forEachPage(a, batchA, pageSize: ps) { slot, page in
+                    (held.baseAddress! + slot * ps).copyMemory(from: page.baseAddress!, byteCount: ps)
+                }
+                try Self.forEachPage(b, batchB, pageSize: ps) { slot, page in
+                    note(batch[slot], addresses[slot], UnsafeRawPointer(held.baseAddress! + slot * ps), page.baseAddress!)
+                }
+            }
+        }
+        // Ranges, in address order.
+        var result = ProcessMemory(a: refA, b: refB, pageSize: pageSize, comparedPages: UInt64(total), changedPages: 0,
+                                   addedPages: 0, removedPages: 0, unreadablePages: 0, differingBytes: 0, ranges: [])
+        func vmaRef(_ space: AddressSpace, _ index: Int?) -> VMARef? {
+            guard let index else { return nil }
+            return Self.vmaRef(space, index)
+        }
+        func push(_ kind: PageChangeKind, _ start: UInt64, _ end: UInt64, _ vma: VMARef?, bytes: Int? = nil, captured: [ByteLine]? = nil) {
+            let count = (end - start) / pageSize
+            if var last = result.ranges.last, last.kind == kind, last.end == start, last.vma == vma {
+                last.end = end
+                last.pageCount += count
+                if let bytes { last.differingBytes = (last.differingBytes ?? []) + [bytes] }
+                if let captured { last.lines = (last.lines ?? []) + captured }
+                result.ranges[result.ranges.count - 1] = last
+            } else {
+                result.ranges.append(PageRange(kind: kind, start: start, end: end, pageCount: count, vma: vma,
+                                               differingBytes: bytes.map { [$0] }, lines: captured))
+            }
+        }
+        for seg in segments {
+            let count = (seg.end - seg.start) / pageSize
+            switch seg.kind {
+            case .added:
+                result.addedPages += count
+                push(.added, seg.start, seg.end, vmaRef(spaceB, seg.bVMA))
+            case .removed:
+                result.removedPages += count
+                push(.removed, seg.start, seg.end, vmaRef(spaceA, seg.aVMA))
+            case .unreadable:
+                result.unreadablePages += count
+                push(.unreadable, seg.start, seg.end, vmaRef(spaceB, seg.bVMA))
+            case .compare:
+                let ref = vmaRef(spaceB, seg.bVMA)
+                for index in 0..<Int(count) {
+                    guard let n = changed[seg.firstPage + index] else { continue }
+                    let address = seg.start + UInt64(index) * pageSize
+                    result.changedPages += 1
+                    result.differingBytes += UInt64(n)
+                    push(.changed, address, address + pageSize, ref, bytes: n, captured: lines[seg.firstPage + index])
+                }
+            }
+        }
+        return result
+    }
+
+    static func vmaRef(_ space: AddressSpace, _ index: Int) -> VMARef {
+        let v = space.vmas[index]
+        return VMARef(start: v.start, end: v.end, prot: v.permissions, kind: space.kind(of: index).rawValue, file: space.backingFiles[index])
+    }
+
+    /// The number of bytes that differ between two buffers (8 bytes at a time).
+    static func differingBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var n = 0
+        var i = 0
+        while i + 8 <= count {
+            let x = a.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if x != 0 {
+                // High bit of each byte set iff the byte is non-zero.
+                let t = ((x & low) &+ low) | x
+                n += (t & ~low).nonzeroBitCount
+            }
+            i += 8
+        }
+        while i < count {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { n += 1 }
+            i += 1
+        }
+        return n
+    }
+
+    /// The differing 16-byte lines of a page, while `budget` (bytes) lasts.
+    static func lines(address: UInt64, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int, budget: inout Int) -> [ByteLine] {
+        var out: [ByteLine] = []
+        var i = 0
+        func hex(_ p: UnsafeRawPointer, _ n: Int) -> String {
+            let digits = Array("0123456789abcdef".utf8)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(n * 2)
+            for k in 0..<n {
+                let v = p.load(fromByteOffset: k, as: UInt8.self)
+                bytes.append(digits[Int(v >> 4)])
+                bytes.append(digits[Int(v & 15)])
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        while i < count, budget > 0 {
+            let n = min(16, count - i)
+            if memcmp(a + i, b + i, n) != 0 {
+                out.append(ByteLine(address: address + UInt64(i), a: hex(a + i, n), b: hex(b + i, n)))
+                budget -= n
+            }
+            i += 16
+        }
+        return out
+    }
+
+    /// True when every pages file's source can be read with `pread`.
+    static func allSeekable(_ c: Checkpoint, _ files: [PagesFile]) -> Bool {
+        let sets = c.imageSets
+        for set in Set(files.map(\.set)) {
+            guard set < sets.count, sets[set].source.isSeekable else { return false }
+        }
+        return true
+    }
+
+    /// Resolves the pages files of one checkpoint to members once.
+    final class MemberCache {
+        var members: [PagesFile: ArchiveMember] = [:]
+
+        func member(_ c: Checkpoint, _ file: PagesFile) throws(CheckpointError) -> (CheckpointSource, ArchiveMember) {
+            let sets = c.imageSets
+            guard file.set < sets.count else {
+                throw CheckpointError(.missingImage, source: c.path, file: file.description, message: "pages file is missing")
+            }
+            if let m = members[file] { return (sets[file.set].source, m) }
+            guard let m = try sets[file.set].member(file.name) else {
+                throw CheckpointError(.missingImage, source: c.path, file: file.description, message: "pages file is missing")
+            }
+            members[file] = m
+            return (sets[file.set].source, m)
+        }
+
+        func read(_ c: Checkpoint, _ file: PagesFile, at offset: UInt64, count: Int) throws(CheckpointError) -> [UInt8] {
+            let (source, member) = try member(c, file)
+            do {
+                return try source.read(member, at: offset, count: count)
+            } catch {
+                throw CheckpointError(archive: error)
+            }
+        }
+    }
+
+    /// Delivers each page of `spans` (page `first + k` of a span is at `offset + k * pageSize`):
+    /// `pread` in large chunks for seekable sources, one streaming pass per compressed source.
+    static func forEachPage(_ c: Checkpoint, _ spans: [Span], pageSize: Int,
+                            body: (Int, UnsafeRawBufferPointer) -> Void) throws(CheckpointError) {
+        let cache = MemberCache()
+        let sets = c.imageSets
+        var bySource: [String: [Int]] = [:]
+        for (i, s) in spans.enumerated() {
+            guard s.file.set < sets.count else {
+                throw CheckpointError(.missingImage, source: c.path, file: s.file.description, message: "pages file is missing")
+            }
+            bySource[sets[s.file.set].source.path, default: []].append(i)
+        }
+        let ps = UInt64(pageSize)
+        for (_, indices) in bySource.sorted(by: { $0.key < $1.key }) {
+            let source = sets[spans[indices[0]].file.set].source
+            if source.isSeekable {
+                let ordered = indices.sorted { (spans[$0].file, spans[$0].offset) < (spans[$1].file, spans[$1].offset) }
+                // Merge spans contiguous in the file into runs of reads.
+                var k = 0
+                while k < ordered.count {
+                    var group = [ordered[k]]
+                    var end = spans[ordered[k]].offset + UInt64(spans[ordered[k]].count) * ps
+                    var next = k + 1
+                    while next < ordered.count, spans[ordered[next]].file == spans[ordered[k]].file, spans[ordered[next]].offset == end,
+                          (end - spans[ordered[k]].offset) < UInt64(chunkSize) {
+                        group.append(ordered[next])
+                        end += UInt64(spans[ordered[next]].count) * ps
+                        next += 1
+                    }
+                    k = next
+                    let first = spans[group[0]]
+                    var position = first.offset
+                    // Pages of the group, in file order: (span index, page in span).
+                    var pending: [(Int, Int)] = []
+                    for g in group { for p in 0..<spans[g].count { pending.append((g, p)) } }
+                    var cursor = 0
+                    while position < end {
+                        let n = Int(min(UInt64(chunkSize), end - position))
+                        let bytes = try cache.read(c, first.file, at: position, count: n)
+                        guard bytes.count == n else {
+                            throw CheckpointError(.inconsistent, source: c.path, file: first.file.description,
+                                                  message: "pages file ends at byte \(position + UInt64(bytes.count)), expected \(end)")
+                        }
+                        bytes.withUnsafeBytes { raw in
+                            var o = 0
+                            while o + pageSize <= n, cursor < pending.count {
+                                let (g, p) = pending[cursor]
+                                body(spans[g].first + p, UnsafeRawBufferPointer(rebasing: raw[o..<o + pageSize]))
+                                o += pageSize
+                                cursor += 1
+                            }
+                        }
+                        position += UInt64(n)
+                    }
+                }
+                continue
+            }
+            // One pass over the compressed source.
+            var byMember: [ArchiveMember: [Int]] = [:]
+            for i in indices {
+                let (_, member) = try cache.member(c, spans[i].file)
+                byMember[member, default: []].append(i)
+            }
+            for key in byMember.keys { byMember[key]!.sort { spans[$0].offset < spans[$1].offset } }
+            var position: [ArchiveMember: UInt64] = [:]
+            var cursor: [ArchiveMember: Int] = [:]
+            var partial: [Int: [UInt8]] = [:]  // key: span index * 2^20 + page (pages straddling chunks)
+            do {
+                try source.stream(Array(byMember.keys), chunkSize: 4 << 20) { member, chunk in
+                    guard let list = byMember[member] else { return }
+                    let start = position[member] ?? 0
+                    let end = start + UInt64(chunk.count)
+                    position[member] = end
+                    var k = cursor[member] ?? 0
+                    while k < list.count, spans[list[k]].offset + UInt64(spans[list[k]].count) * ps <= start { k += 1 }
+                    cursor[member] = k
+                    var m = k
+                    while m < list.count, spans[list[m]].offset < end {
+                        let span = spans[list[m]]
+                        let spanEnd = span.offset + UInt64(span.count) * ps
+                        if spanEnd > start {
+                            var p = span.offset >= start ? 0 : Int((start - span.offset) / ps)
+                            while p < span.count {
+                                let pageStart = span.offset + UInt64(p) * ps
+                                if pageStart >= end { break }
+                                let pageEnd = pageStart + ps
+                                if pageStart >= start && pageEnd <= end {
+                                    body(span.first + p, UnsafeRawBufferPointer(rebasing: chunk[Int(pageStart - start)..<Int(pageEnd - start)]))
+                                } else {
+                                    let key = list[m] << 20 | p
+                                    var buffer = partial[key] ?? []
+                                    let from = max(pageStart, start), to = min(pageEnd, end)
+                                    buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[Int(from - start)..<Int(to - start)]))
+                                    if buffer.count == pageSize {
+                                        buffer.withUnsafeBytes { body(span.first + p, $0) }
+                                        partial[key] = nil
+                                    } else {
+                                        partial[key] = buffer
+                                    }
+                                }
+                                p += 1
+                            }
+                        }
+                        m += 1
+                    }
+                }
+            } catch let error as ArchiveError {
+                throw CheckpointError(archive: error)
+            } catch let error as CheckpointError {
+                throw error
+            } catch {
+                throw CheckpointError(.archive, source: source.path, message: "\(error)")
+            }
+            // Every requested page must have arrived.
+            for (member, list) in byMember {
+                let reached = position[member] ?? 0
+                for i in list where spans[i].offset + UInt64(spans[i].count) * ps > reached {
+                    throw CheckpointError(.inconsistent, source: source.path, file: member.escapedName,
+                                          message: "pages file ends at byte \(reached), before the pages at \(spans[i].offset)")
+                }
+            }
+        }
+    }
+}
+
+extension CheckpointError {
+    /// Wraps an archive error (the initialiser of the Checkpoint module is internal).
+    init(archive error: ArchiveError) {
+        self.init(.archive, source: error.source, file: error.member, offset: error.offset, message: error.message)
+    }
+}
