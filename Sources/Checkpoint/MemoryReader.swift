@@ -1,3 +1,4 @@
+import CheckpointArchive
 import CRIUImages
 
 /// Why a range of memory has no bytes in the checkpoint.
@@ -106,6 +107,14 @@ extension Checkpoint {
             throw CheckpointError(.missingImage, source: path, file: "mm-\(pid).img",
                                   message: process(pid) == nil ? "no process \(pid)" : "process \(pid) has no address space (zombie?)")
         }
+        return try readMemory(in: space, address: address, length: length)
+    }
+
+    /// Reads memory of an address space built once with ``addressSpace(_:)`` (for many reads of one process).
+    public func readMemory(in space: AddressSpace, address: UInt64, length: UInt64) throws(CheckpointError) -> [MemorySegment] {
+        guard length <= 256 << 20 else {
+            throw CheckpointError(.inconsistent, source: path, message: "a single read is limited to 256 MiB (asked \(length))")
+        }
         let pieces = space.pieces(address: address, length: length)
         var requests: [PageRequest] = []
         for piece in pieces {
@@ -150,5 +159,58 @@ extension Checkpoint {
     public func environment(pid: UInt32) throws(CheckpointError) -> [String]? {
         guard let mm = process(pid)?.memory else { return nil }
         return try strings(pid: pid, from: mm.environmentStart, to: mm.environmentEnd)
+    }
+}
+
+extension Checkpoint {
+    /// Streams a range of a process's memory in address order without holding it: `bytes` receives the
+    /// data of dumped pages (a buffer valid only during the call), `hole` the length of each range the
+    /// checkpoint does not hold. Plain tars and directories are read with `pread` into one reused buffer;
+    /// compressed archives with one streaming pass per call.
+    public func copyMemory(in space: AddressSpace, range: Range<UInt64>, bytes: (UnsafeRawBufferPointer) throws -> Void,
+                           hole: (UInt64, MemoryHole) throws -> Void) throws {
+        let pieces = space.pieces(address: range.lowerBound, length: UInt64(range.count))
+        let sets = imageSets
+        let seekable = pieces.allSatisfy { piece in
+            if case .file(let file, _) = piece.location { return sets[file.set].source.isSeekable }
+            return true
+        }
+        guard seekable else {
+            // One batched fetch (a streaming pass) per 64 MiB of the range.
+            var cursor = range.lowerBound
+            while cursor < range.upperBound {
+                let count = min(range.upperBound - cursor, 64 << 20)
+                for segment in try readMemory(in: space, address: cursor, length: count) {
+                    if let data = segment.bytes { try data.withUnsafeBytes { try bytes($0) } } else { try hole(segment.length, segment.hole ?? .zeroFilled) }
+                }
+                cursor += count
+            }
+            return
+        }
+        let blockSize = 8 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+        defer { buffer.deallocate() }
+        for piece in pieces {
+            switch piece.location {
+            case .hole(let why):
+                try hole(piece.length, why)
+            case .file(let file, let offset):
+                let member = try member(of: file)
+                let source = sets[file.set].source
+                var done: UInt64 = 0
+                while done < piece.length {
+                    let want = Int(min(UInt64(blockSize), piece.length - done))
+                    let n: Int
+                    do {
+                        n = try source.read(member, at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]))
+                    } catch {
+                        throw CheckpointError(error)
+                    }
+                    if n == 0 { break }
+                    try bytes(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                    done += UInt64(n)
+                }
+            }
+        }
     }
 }

@@ -111,34 +111,44 @@ public struct MemorySearch: Sendable {
             }
         }
         let needsHead = Set(nextOfPiece.values)
-        // Scan file by file, pieces in file order.
         var byFile: [PagesFile: [Int]] = [:]
         for (i, p) in pieces.enumerated() { byFile[p.file, default: []].append(i) }
+        var carries: [Int: [UInt8]] = [:]
         var stop = false
-        try checkpoint.streamPieces(byFile: byFile, pieces: pieces.map { ($0.file, $0.offset, $0.length) }) { pieceIndex, position, chunk, carry in
+        func record(_ piece: Piece, _ at: UInt64, _ bytes: [UInt8]) {
+            hits.append((piece.owner, piece.address + at, bytes))
+            if hits.count >= maxHits { stop = true }
+        }
+        // Each slice is searched in place; only the few bytes around slice edges are copied.
+        try checkpoint.streamPieces(byFile: byFile, pieces: pieces.map { ($0.file, $0.offset, $0.length) }) { pieceIndex, position, slice in
             guard !stop else { return }
             let piece = pieces[pieceIndex]
-            // `carry` holds the last bytes of the previous chunk of the same piece.
-            let base = position - UInt64(carry.count)  // offset in the piece of carry[0]
-            var window = carry
-            window.append(contentsOf: chunk)
-            for found in matcher.find(in: window, minimumEnd: carry.count) {
-                hits.append((piece.owner, piece.address + base + UInt64(found.offset), Array(window[found.offset..<found.offset + found.length])))
-                if hits.count >= maxHits { stop = true; break }
+            let carry = carries[pieceIndex] ?? []
+            if !carry.isEmpty {
+                // Matches that start in the previous slice and end in this one.
+                let window = carry + Array(slice.prefix(keep))
+                for found in matcher.find(in: window) where found.offset < carry.count && found.offset + found.length > carry.count {
+                    record(piece, position - UInt64(carry.count) + UInt64(found.offset), Array(window[found.offset..<found.offset + found.length]))
+                }
             }
-            if needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(chunk.prefix(keep)) }
-            if nextOfPiece[pieceIndex] != nil, position + UInt64(chunk.count) == piece.length {
-                tails[pieceIndex] = Array(window.suffix(keep))
+            if !stop {
+                for found in matcher.find(in: slice) {
+                    record(piece, position + UInt64(found.offset), Array(slice[found.offset..<found.offset + found.length]))
+                    if stop { break }
+                }
             }
-            scanned += UInt64(chunk.count)
+            if needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(slice.prefix(keep)) }
+            let newCarry = slice.count >= keep ? Array(slice.suffix(keep)) : Array((carry + Array(slice)).suffix(keep))
+            if nextOfPiece[pieceIndex] != nil, position + UInt64(slice.count) == piece.length { tails[pieceIndex] = newCarry }
+            carries[pieceIndex] = position + UInt64(slice.count) == piece.length ? nil : newCarry
+            scanned += UInt64(slice.count)
             progress?(scanned, total)
-            carry = Array(window.suffix(keep))
         }
         // Matches that cross a boundary between pieces.
         for (a, b) in nextOfPiece where !stop {
             guard let tail = tails[a], let head = heads[b] else { continue }
             let window = tail + head
-            for found in matcher.find(in: window, minimumEnd: tail.count) where found.offset < tail.count {
+            for found in matcher.find(in: window) where found.offset < tail.count && found.offset + found.length > tail.count {
                 let piece = pieces[a]
                 hits.append((piece.owner, piece.address + piece.length - UInt64(tail.count) + UInt64(found.offset),
                              Array(window[found.offset..<found.offset + found.length])))
@@ -182,6 +192,8 @@ struct Matcher {
     let pattern: SearchPattern
     let needle: [UInt8]
     let regex: NSRegularExpression?
+    /// The literal bytes every match of the regular expression starts with (may be empty).
+    let regexPrefix: [UInt8]
 
     init(pattern: SearchPattern) {
         self.pattern = pattern
@@ -189,87 +201,183 @@ struct Matcher {
         case .bytes(let b):
             needle = b
             regex = nil
+            regexPrefix = []
         case .regex(let r):
             needle = []
             regex = try? NSRegularExpression(pattern: r, options: [.dotMatchesLineSeparators])
+            regexPrefix = Self.literalPrefix(r)
         }
+    }
+
+    /// The leading literal characters of a regular expression: stops at the first metacharacter, and drops
+    /// the last literal when a quantifier follows it (so `ab?` gives `a`). Escaped punctuation counts as literal.
+    static func literalPrefix(_ pattern: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var chars = Array(pattern.unicodeScalars)
+        if chars.first == "^" { return [] }
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            var literal: UInt8?
+            var width = 1
+            if c == "\\", i + 1 < chars.count {
+                let n = chars[i + 1]
+                if n.isASCII, !CharacterSet.alphanumerics.contains(n) { literal = UInt8(n.value); width = 2 }
+            } else if c.isASCII, !"[](){}.*+?^$|".unicodeScalars.contains(c) {
+                literal = UInt8(c.value)
+            }
+            guard let byte = literal else { break }
+            if i + width < chars.count, "*?{".unicodeScalars.contains(chars[i + width]) { break }
+            out.append(byte)
+            if i + width < chars.count, chars[i + width] == "+" { break }
+            i += width
+        }
+        chars.removeAll()
+        return out
     }
 
     /// Bytes to keep from one chunk to the next so matches across the edge are found.
     var overlap: Int { regex != nil ? MemorySearch.regexWindow : max(0, needle.count - 1) }
 
-    /// Matches in `window` that end after `minimumEnd` (earlier ones were reported with the previous chunk).
-    func find(in window: [UInt8], minimumEnd: Int) -> [(offset: Int, length: Int)] {
+    /// Every match in `bytes`.
+    func find(in bytes: [UInt8]) -> [(offset: Int, length: Int)] {
+        bytes.withUnsafeBytes { find(in: $0) }
+    }
+
+    /// Every match in `hay`: literal bytes with memmem; regular expressions where a literal prefix of the
+    /// pattern occurs (or over the whole buffer when the pattern has no literal prefix).
+    func find(in hay: UnsafeRawBufferPointer) -> [(offset: Int, length: Int)] {
+        guard let base = hay.baseAddress, !hay.isEmpty else { return [] }
         if let regex {
-            guard let text = NSString(bytes: window, length: window.count, encoding: String.Encoding.isoLatin1.rawValue) else { return [] }
             var out: [(Int, Int)] = []
-            regex.enumerateMatches(in: text as String, options: [], range: NSRange(location: 0, length: text.length)) { m, _, _ in
-                guard let m, m.range.length > 0 else { return }
-                if m.range.location + m.range.length > minimumEnd, m.range.location >= 0 {
-                    // Matches entirely inside the carried bytes were reported before.
-                    if m.range.location < minimumEnd && minimumEnd > 0 && m.range.location + m.range.length <= minimumEnd { return }
-                    out.append((m.range.location, m.range.length))
+            func scan(_ range: Range<Int>, anchored: Bool) {
+                guard let text = NSString(bytes: base + range.lowerBound, length: range.count, encoding: String.Encoding.isoLatin1.rawValue) else { return }
+                regex.enumerateMatches(in: text as String, options: anchored ? [.anchored] : [], range: NSRange(location: 0, length: text.length)) { m, _, stop in
+                    guard let m, m.range.length > 0 else { return }
+                    out.append((range.lowerBound + m.range.location, m.range.length))
+                    if anchored { stop.pointee = true }
+                }
+            }
+            if regexPrefix.isEmpty {
+                scan(0..<hay.count, anchored: false)
+            } else {
+                for start in Self.literal(regexPrefix, in: hay) {
+                    scan(start..<min(hay.count, start + MemorySearch.regexWindow), anchored: true)
                 }
             }
             return out
         }
-        guard !needle.isEmpty, window.count >= needle.count else { return [] }
-        var out: [(Int, Int)] = []
-        window.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { n in
-                // memchr for the first byte, memcmp for the rest (both vectorised in libc).
-                let first = Int32(needle[0])
-                let base = hay.baseAddress!
-                var start = 0
-                let last = hay.count - needle.count
-                while start <= last {
-                    guard let p = memchr(base + start, first, last - start + 1) else { break }
-                    let offset = base.distance(to: UnsafeRawPointer(p))
-                    if memcmp(base + offset, n.baseAddress!, n.count) == 0, offset + needle.count > minimumEnd {
-                        out.append((offset, needle.count))
-                    }
-                    start = offset + 1
+        return Self.literal(needle, in: hay).map { ($0, needle.count) }
+    }
+
+    /// Offsets of `needle` in `hay` (glibc's memmem, found at run time; a memchr loop otherwise).
+    static func literal(_ needle: [UInt8], in hay: UnsafeRawBufferPointer) -> [Int] {
+        guard let base = hay.baseAddress, !needle.isEmpty, hay.count >= needle.count else { return [] }
+        var out: [Int] = []
+        needle.withUnsafeBytes { n in
+            var start = 0
+            while start + needle.count <= hay.count {
+                let p: UnsafeRawPointer?
+                if let memmem = Matcher.memmem {
+                    p = memmem(base + start, hay.count - start, n.baseAddress!, n.count).map { UnsafeRawPointer($0) }
+                } else {
+                    p = Matcher.slowFind(base + start, hay.count - start, n)
                 }
+                guard let p else { break }
+                let offset = base.distance(to: p)
+                out.append(offset)
+                start = offset + 1
             }
         }
         return out
     }
+
+    typealias MemmemFunction = @convention(c) (UnsafeRawPointer?, Int, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer?
+    /// glibc's memmem (two-way search, vectorised), looked up once.
+    static let memmem: MemmemFunction? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memmem") else { return nil }
+        return unsafeBitCast(symbol, to: MemmemFunction.self)
+    }()
+
+    static func slowFind(_ hay: UnsafeRawPointer, _ count: Int, _ needle: UnsafeRawBufferPointer) -> UnsafeRawPointer? {
+        let first = Int32(needle[0])
+        var start = 0
+        let last = count - needle.count
+        while start <= last {
+            guard let p = memchr(hay + start, first, last - start + 1) else { return nil }
+            if memcmp(p, needle.baseAddress!, needle.count) == 0 { return UnsafeRawPointer(p) }
+            start = hay.distance(to: UnsafeRawPointer(p)) + 1
+        }
+        return nil
+    }
 }
 
 extension Checkpoint {
-    /// Streams the bytes of many (file, offset, length) pieces: each pages file read once, in file order.
-    /// `body` gets the piece index, the position of the chunk inside the piece, the chunk, and a carry
-    /// buffer kept per piece.
+    /// Streams the bytes of many (file, offset, length) pieces: each pages file read once, in file order,
+    /// in large blocks (`pread` into one reused buffer for plain tars and directories; one libarchive
+    /// pass for compressed archives). `body` gets the piece index, the position of the slice inside the
+    /// piece, and the slice, valid only during the call.
     func streamPieces(byFile: [PagesFile: [Int]], pieces: [(file: PagesFile, offset: UInt64, length: UInt64)],
-                      body: (Int, UInt64, [UInt8], inout [UInt8]) -> Void) throws(CheckpointError) {
+                      body: (Int, UInt64, UnsafeRawBufferPointer) -> Void) throws(CheckpointError) {
         let sets = imageSets
-        var carries: [Int: [UInt8]] = [:]
-        let chunkSize: UInt64 = 4 << 20
-        // Group files by source.
+        let blockSize = 8 << 20
         var bySource: [String: [PagesFile]] = [:]
         for file in byFile.keys { bySource[sets[file.set].source.path, default: []].append(file) }
         for files in bySource.values {
             let source = sets[files[0].set].source
             var memberOf: [PagesFile: ArchiveMember] = [:]
             for file in files { memberOf[file] = try member(of: file) }
+            var sortedPieces: [PagesFile: [Int]] = [:]
+            for file in files { sortedPieces[file] = (byFile[file] ?? []).sorted { pieces[$0].offset < pieces[$1].offset } }
+            /// Hands the part of `block` (file bytes starting at `start`) that each piece covers to `body`.
+            func dispatch(_ file: PagesFile, _ start: UInt64, _ block: UnsafeRawBufferPointer, from first: inout Int) {
+                let list = sortedPieces[file] ?? []
+                let end = start + UInt64(block.count)
+                while first < list.count, pieces[list[first]].offset + pieces[list[first]].length <= start { first += 1 }
+                var k = first
+                while k < list.count {
+                    let i = list[k]
+                    let p = pieces[i]
+                    if p.offset >= end { break }
+                    let from = max(p.offset, start)
+                    let to = min(p.offset + p.length, end)
+                    if to > from {
+                        body(i, from - p.offset, UnsafeRawBufferPointer(rebasing: block[Int(from - start)..<Int(to - start)]))
+                    }
+                    k += 1
+                }
+            }
             if source.isSeekable {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+                defer { buffer.deallocate() }
                 for file in files.sorted() {
-                    let list = (byFile[file] ?? []).sorted { pieces[$0].offset < pieces[$1].offset }
-                    for i in list {
-                        var position: UInt64 = 0
-                        var carry: [UInt8] = []
-                        while position < pieces[i].length {
-                            let n = min(chunkSize, pieces[i].length - position)
-                            let bytes: [UInt8]
+                    let list = sortedPieces[file] ?? []
+                    var first = 0
+                    var k = 0
+                    // Read the file range by range: pieces close together are read in one block.
+                    while k < list.count {
+                        let blockStart = pieces[list[k]].offset
+                        var blockEnd = pieces[list[k]].offset + pieces[list[k]].length
+                        var j = k + 1
+                        while j < list.count, pieces[list[j]].offset <= blockEnd + 65536,
+                              pieces[list[j]].offset + pieces[list[j]].length - blockStart <= UInt64(blockSize) {
+                            blockEnd = max(blockEnd, pieces[list[j]].offset + pieces[list[j]].length)
+                            j += 1
+                        }
+                        var position = blockStart
+                        while position < blockEnd {
+                            let want = Int(min(UInt64(blockSize), blockEnd - position))
+                            let n: Int
                             do {
-                                bytes = try source.read(memberOf[file]!, at: pieces[i].offset + position, count: Int(n))
+                                n = try source.read(memberOf[file]!, at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]))
                             } catch {
                                 throw CheckpointError(error)
                             }
-                            if bytes.isEmpty { break }
-                            body(i, position, bytes, &carry)
-                            position += UInt64(bytes.count)
+                            if n == 0 { break }
+                            dispatch(file, position, UnsafeRawBufferPointer(rebasing: buffer[..<n]), from: &first)
+                            position += UInt64(n)
                         }
+                        k = j
                     }
                 }
                 continue
@@ -278,23 +386,15 @@ extension Checkpoint {
             var fileOf: [ArchiveMember: PagesFile] = [:]
             for (file, member) in memberOf { fileOf[member] = file }
             var filePosition: [PagesFile: UInt64] = [:]
-            var sortedPieces: [PagesFile: [Int]] = [:]
-            for file in files { sortedPieces[file] = (byFile[file] ?? []).sorted { pieces[$0].offset < pieces[$1].offset } }
+            var firstPiece: [PagesFile: Int] = [:]
             do {
-                try source.stream(Array(fileOf.keys), chunkSize: Int(chunkSize)) { member, chunk in
+                try source.stream(Array(fileOf.keys), chunkSize: blockSize) { member, chunk in
                     guard let file = fileOf[member] else { return }
                     let start = filePosition[file] ?? 0
-                    let end = start + UInt64(chunk.count)
-                    filePosition[file] = end
-                    for i in sortedPieces[file] ?? [] {
-                        let p = pieces[i]
-                        guard p.offset < end, p.offset + p.length > start else { continue }
-                        let from = max(p.offset, start)
-                        let to = min(p.offset + p.length, end)
-                        var carry = carries[i] ?? []
-                        body(i, from - p.offset, Array(chunk[Int(from - start)..<Int(to - start)]), &carry)
-                        carries[i] = carry
-                    }
+                    filePosition[file] = start + UInt64(chunk.count)
+                    var first = firstPiece[file] ?? 0
+                    dispatch(file, start, chunk, from: &first)
+                    firstPiece[file] = first
                 }
             } catch let error as ArchiveError {
                 throw CheckpointError(error)

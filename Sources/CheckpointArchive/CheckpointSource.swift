@@ -174,6 +174,12 @@ public struct CheckpointSource: Sendable {
         return CheckpointSource(path: name, kind: .stdin(compression), index: index, options: options, file: nil)
     }
 
+    /// `pages-N.img` and GPU page images: bulk memory, never kept in memory by the indexer.
+    static func isPageData(_ path: [UInt8]) -> Bool {
+        let name = path.split(separator: UInt8(ascii: "/")).last.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (name.hasPrefix("pages-") && name.hasSuffix(".img")) || name.hasPrefix("amdgpu-pages-")
+    }
+
     init(path: String, kind: Kind, index: Indexer.Result, options: Options, file: OpenFile?, root: String? = nil, base: String? = nil) {
         self.path = path
         self.kind = kind
@@ -240,6 +246,7 @@ enum Indexer {
         var reader = try TarReader(input: input, compression: compression, source: source)
         var result = Result()
         var retainedTotal: UInt64 = 0
+        let streamOnly: Bool = if case .stream = input.origin { true } else { false }
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { scratch.deallocate() }
         while let header = try reader.next() {
@@ -273,7 +280,11 @@ enum Indexer {
                     .tooLarge, source: source, member: member.escapedName, offset: header.dataPosition,
                     message: "\(header.size)-byte member exceeds the limit of \(budget) decompressed bytes")
             }
-            if header.kind == .file && header.size <= options.inMemoryLimit
+            // Page dumps of a file are not kept: they are streamed by a second pass when a memory
+            // command needs them, which keeps `show` on a compressed archive within the metadata's size.
+            // stdin cannot be read twice, so there they are kept like any small member.
+            let isPageData = streamOnly ? false : CheckpointSource.isPageData(member.pathBytes)
+            if header.kind == .file && header.size <= options.inMemoryLimit && !isPageData
                 && retainedTotal + header.size <= options.retainedLimit {
                 let count = Int(header.size)
                 var filled = 0

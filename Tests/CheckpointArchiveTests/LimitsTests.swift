@@ -39,7 +39,7 @@ struct LimitsTests {
         let temp = try TempDir()
         defer { temp.cleanup() }
         var tar = TarWriter()
-        for i in 0..<20 { tar.file("checkpoint/pages-\(i).img", [UInt8](repeating: UInt8(i), count: 1 << 20)) }
+        for i in 0..<20 { tar.file("checkpoint/data-\(i).img", [UInt8](repeating: UInt8(i), count: 1 << 20)) }
         tar.finish()
         try temp.write("many.tar", tar.bytes)
         try shell("cd '\(temp.path)' && zstd -q -1 -c many.tar > many.tar.zst")
@@ -47,13 +47,29 @@ struct LimitsTests {
             try CheckpointSource.open(path: temp.file("many.tar.zst"), options: .init(maxUncompressedBytes: 8 << 20))
         })
         #expect(error.code == .tooLarge)
-        // pages-7.img's data would end at 8 MiB + 8 headers: past the limit.
-        #expect(error.member == "checkpoint/pages-7.img")
+        // data-7.img's data would end at 8 MiB + 8 headers: past the limit.
+        #expect(error.member == "checkpoint/data-7.img")
         // The retained total is capped too: later members are indexed but not kept.
         let source = try CheckpointSource.open(path: temp.file("many.tar.zst"), options: .init(retainedLimit: 5 << 20))
         #expect(source.retained.count == 5)
-        let last = try #require(try source.image(named: "pages-19.img"))
+        let last = try #require(try source.image(named: "data-19.img"))
         #expect(try source.read(last, at: 1000, count: 3) == [19, 19, 19])
+    }
+
+    /// Page dumps of a compressed archive are never kept in memory by the index pass, however small.
+    @Test func pageDumpsAreNotRetained() throws {
+        let temp = try TempDir()
+        defer { temp.cleanup() }
+        var tar = TarWriter()
+        tar.file("checkpoint/inventory.img", [1, 2, 3])
+        tar.file("checkpoint/pages-1.img", [UInt8](repeating: 7, count: 8192))
+        tar.finish()
+        try temp.write("small.tar", tar.bytes)
+        try shell("cd '\(temp.path)' && zstd -q -1 -c small.tar > small.tar.zst")
+        let source = try CheckpointSource.open(path: temp.file("small.tar.zst"))
+        #expect(source.retained.count == 1)
+        let pages = try #require(try source.image(named: "pages-1.img"))
+        #expect(try source.read(pages, at: 8000, count: 2) == [7, 7])
     }
 
     @Test func hundredThousandEmptyMembers() throws {

@@ -61,14 +61,15 @@ struct Decode: ParsableCommand {
         for name in names {
             let full = (dir as NSString).appendingPathComponent(name)
             var sub: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue,
-                  let data = FileManager.default.contents(atPath: full) else { continue }
-            let bytes = [UInt8](data)
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
             if let kind = ImageKind.raw(forFileName: name) {
-                pairs.append((name, .object([("magic", .string(kind.name)), ("raw", .bool(true)), ("size", .int(bytes.count))])))
+                // Raw images (page dumps) are not read: only their size is reported.
+                let size = ((try? FileManager.default.attributesOfItem(atPath: full))?[.size] as? UInt64) ?? 0
+                pairs.append((name, .object([("magic", .string(kind.name)), ("raw", .bool(true)), ("size", .int(size))])))
                 continue
             }
-            guard isImageName(name) else { continue }
+            guard isImageName(name), let data = FileManager.default.contents(atPath: full) else { continue }
+            let bytes = [UInt8](data)
             do {
                 pairs.append((name, try renderer.render(bytes, fileName: name)))
             } catch {

@@ -51,28 +51,25 @@ struct MemDump: ParsableCommand {
         for region in regions {
             let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
             let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
-            // Stream the region in bounded chunks.
-            var cursor = region.lowerBound
-            while cursor < region.upperBound {
-                let count = min(region.upperBound - cursor, 64 << 20)
-                let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: cursor, length: count) }
-                for s in segments {
-                    if let bytes = s.bytes {
-                        handle.write(Data(bytes))
-                        written += UInt64(bytes.count)
-                    } else {
-                        holes.append("\(String(s.address, radix: 16))-\(String(s.address + s.length, radix: 16)) \(s.hole!.rawValue)")
-                        var left = s.length
-                        let zeros = Data(count: Int(min(left, 1 << 20)))
-                        while left > 0 {
-                            let n = min(left, UInt64(zeros.count))
-                            handle.write(zeros.prefix(Int(n)))
-                            left -= n
-                        }
+            // Stream the region: dumped bytes are written as they are read, holes are left sparse.
+            let fd = handle.fileDescriptor
+            var offset: UInt64 = 0
+            try withCheckpointErrorsThrowing {
+                try c.copyMemory(in: space, range: region, bytes: { chunk in
+                    var done = 0
+                    while done < chunk.count {
+                        let n = pwrite(fd, chunk.baseAddress! + done, chunk.count - done, off_t(offset) + off_t(done))
+                        if n < 0 { throw SafeOutput.Refused(description: "write failed: \(String(cString: strerror(errno)))") }
+                        done += n
                     }
-                }
-                cursor += count
+                    offset += UInt64(chunk.count)
+                    written += UInt64(chunk.count)
+                }, hole: { length, why in
+                    holes.append("\(String(region.lowerBound + offset, radix: 16))-\(String(region.lowerBound + offset + length, radix: 16)) \(why.rawValue)")
+                    offset += length
+                })
             }
+            try handle.truncate(atOffset: region.upperBound - region.lowerBound)
         }
         if !holes.isEmpty {
             try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
