@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# CLI benchmarks of ckpt-inspect on synthetic checkpoints, each beside a baseline tool run
+# in the same session. See Benchmarks/README.md.
+#
+#   Benchmarks/run.sh [--tiers 20MiB,2GiB] [--runs 5] [--regen] [--no-build] [--keep-data]
+#
+# Environment: CKPT_INSPECT=/path/to/ckpt-inspect skips the release build of the main package;
+# CMD_BUDGET=seconds caps the time spent on one command's runs (default 150; at least 1 run).
+set -uo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+TIERS="20MiB,2GiB"
+RUNS=5
+REGEN=0
+BUILD=1
+KEEP=0
+SEED=7
+CHANGED=0.05
+CMD_BUDGET="${CMD_BUDGET:-150}"
+COMMAND_LINE="Benchmarks/run.sh $*"
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --tiers) TIERS="$2"; shift 2 ;;
+        --runs) RUNS="$2"; shift 2 ;;
+        --regen) REGEN=1; shift ;;
+        --no-build) BUILD=0; shift ;;
+        --keep-data) KEEP=1; shift ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+STARTED=$(date +%s)
+LOAD_START="$(cut -d" " -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+[ -x /usr/bin/time ] || { log "installing time"; apt-get install -y time >/dev/null 2>&1 || die "/usr/bin/time missing"; }
+for tool in tar gzip zstd cmp grep; do command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y zstd)"; done
+CRIT="$(command -v crit || true)"
+
+# ---------------------------------------------------------------------------------------------
+# Build: the main package in release (own scratch path: others may be building .build), the generator.
+build_with_retry() {  # dir, args...
+    local dir="$1"; shift
+    for attempt in 1 2 3; do
+        if (cd "$dir" && swift build "$@" 2>&1 | tail -3 >&2); then return 0; fi
+        log "build in $dir failed (attempt $attempt); retrying in 60 s"
+        sleep 60
+    done
+    return 1
+}
+if [ -n "${CKPT_INSPECT:-}" ]; then
+    BIN="$CKPT_INSPECT"
+elif [ $BUILD = 1 ]; then
+    log "building ckpt-inspect (release)"
+    build_with_retry "$ROOT" -c release --product ckpt-inspect --scratch-path "$BENCH/.build-main" || die "release build of the main package failed"
+    BIN="$BENCH/.build-main/release/ckpt-inspect"
+else
+    BIN="$BENCH/.build-main/release/ckpt-inspect"
+fi
+[ -x "$BIN" ] || die "no ckpt-inspect at $BIN"
+if [ $BUILD = 1 ]; then
+    log "building ckpt-gen (release)"
+    build_with_retry "$BENCH" -c release --product ckpt-gen || die "build of ckpt-gen failed"
+fi
+GEN="$BENCH/.build/release/ckpt-gen"
+[ -x "$GEN" ] || die "no ckpt-gen at $GEN"
+
+# Which subcommands the built binary has (others are being written while this suite exists).
+has_cmd() {  # "mem dump" -> USAGE line names it
+    "$BIN" $1 --help 2>&1 | grep -q "USAGE: ckpt-inspect $1"
+}
+declare -A HAVE
+for c in show inspect decode maps search "mem dump" diff verify; do
+    if has_cmd "$c"; then HAVE[$c]=1; else HAVE[$c]=0; fi
+done
+log "subcommands: $(for c in show inspect decode maps search 'mem dump' diff verify; do printf '%s=%s ' "${c// /_}" "${HAVE[$c]}"; done)"
+
+# ---------------------------------------------------------------------------------------------
+# Measurement
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+RESULTS="$TMP/results.tsv"   # tier  label  command  median  rss  baseline  bmedian  brss  target  verdict
+: > "$RESULTS"
+
+# measure NAME CMD...: runs CMD (stdout to /dev/null) up to $RUNS times; sets M_MED (s), M_RSS (MiB), M_NOTE.
+# PRE_HOOK (a shell snippet) runs before each run, untimed.
+PRE_HOOK=""
+OVERRIDE=""   # verdict to record instead of the computed one (next bench only)
+OK_RC="0"     # exit codes that count as success (next bench only; diff and verify report findings with 1)
+measure() {
+    local name="$1"; shift
+    local -a times=() rss=()
+    local rc=0 total=0 i s e
+    M_NOTE=""
+    for ((i = 0; i < RUNS; i++)); do
+        [ -n "$PRE_HOOK" ] && eval "$PRE_HOOK"
+        s=$(date +%s%N)
+        /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/stderr"
+        rc=$?
+        e=$(date +%s%N)
+        times+=("$(( (e - s) / 1000 ))")
+        rss+=("$(tail -1 "$TMP/time" | awk '{print $2}')")
+        total=$(( total + (e - s) / 1000000000 ))
+        if [ $rc -ne 0 ]; then
+            if [[ " $OK_RC " == *" $rc "* ]]; then
+                M_NOTE="exit $rc"
+                rc=0
+            else
+                M_NOTE="exit $rc: $(head -c 160 "$TMP/stderr" | tr '\n|' '  ')"
+                log "  $name failed: $M_NOTE"
+                break
+            fi
+        fi
+        if [ $total -ge "$CMD_BUDGET" ] && [ $((i + 1)) -lt "$RUNS" ]; then
+            M_NOTE="$((i + 1)) runs (time budget)"
+            break
+        fi
+    done
+    M_MED=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f", m / 1e6}')
+    M_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1 | awk '{printf "%.1f", $1 / 1024}')
+    M_RC=$rc
+    log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE}"
+}
+
+# row TIER LABEL "CMD TEXT" TARGET_KIND -- measures nothing; appends a line with the last two measurements.
+record() {  # tier label cmdtext med rss note baseline_text bmed brss target verdict
+    printf '%s\t' "$@" >> "$RESULTS"
+    printf '\n' >> "$RESULTS"
+}
+
+# verdict helpers (awk floating point)
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# bench TIER LABEL TARGET_TEXT TARGET_KIND BASE_TEXT BASE_CMD -- CMD...
+#   TARGET_KIND: time:<factor>  (cmd <= factor * baseline), rss:<MiB>, time+rss:<factor>:<MiB>, none
+bench() {
+    local tier="$1" label="$2" target="$3" kind="$4" btext="$5" bcmd="$6"; shift 6
+    [ "$1" = "--" ] && shift
+    local sub="$label"
+    local cmdtext="ckpt-inspect ${*:2}"
+    cmdtext="${cmdtext//"$DATA/"/}"
+    if [ "${HAVE[$sub]:-0}" != 1 ]; then
+        record "$tier" "$label" "ckpt-inspect $sub" "n/a" "n/a" "not in this build" "$btext" "-" "-" "$target" "n/a"
+        OVERRIDE=""; OK_RC="0"
+        return
+    fi
+    measure "$label" "$@"
+    local med="$M_MED" rss="$M_RSS" note="${M_NOTE:--}" rc="$M_RC"
+    local bmed="-" brss="-"
+    OK_RC="0"
+    if [ -n "$bcmd" ]; then
+        local saved_hook="$PRE_HOOK"; PRE_HOOK=""
+        measure "baseline $btext" bash -c "$bcmd"
+        PRE_HOOK="$saved_hook"
+        bmed="$M_MED"; brss="$M_RSS"
+        [ "$M_RC" != 0 ] && bmed="fail"
+    fi
+    local verdict="-"
+    if [ "$rc" != 0 ]; then
+        verdict="not met (failed)"
+        [ "$kind" = none ] && verdict="failed"
+    else
+        case "$kind" in
+            time:*) local f="${kind#time:}"; if [ "$bmed" = "-" ] || [ "$bmed" = fail ]; then verdict="n/a"; elif le "$med" "$(awk -v b="$bmed" -v f="$f" 'BEGIN{print b*f}')"; then verdict="met"; else verdict="not met"; fi ;;
+            rss:*) local m="${kind#rss:}"; if le "$rss" "$m"; then verdict="met"; else verdict="not met"; fi ;;
+            time+rss:*) local rest="${kind#time+rss:}"; local f="${rest%%:*}" m="${rest#*:}"
+                if [ "$bmed" = "-" ] || [ "$bmed" = fail ]; then verdict="n/a"
+                elif le "$med" "$(awk -v b="$bmed" -v f="$f" 'BEGIN{print b*f}')" && le "$rss" "$m"; then verdict="met"
+                else verdict="not met"; fi ;;
+            memtime+rss:*) local rest="${kind#memtime+rss:}"; local f="${rest%%:*}" m="${rest#*:}"
+                if [ "$bmed" = "-" ] || [ "$bmed" = fail ]; then verdict="n/a"
+                elif le "$med" "$(awk -v b="$bmed" -v f="$f" 'BEGIN{print b*f}')" && le "$rss" "$m"; then verdict="met"
+                elif le "$rss" "$m"; then verdict="not met (time)"
+                elif le "$med" "$(awk -v b="$bmed" -v f="$f" 'BEGIN{print b*f}')"; then verdict="not met (memory)"
+                else verdict="not met (time, memory)"; fi ;;
+            none) verdict="-" ;;
+        esac
+        [ -n "$OVERRIDE" ] && verdict="$OVERRIDE"
+    fi
+    OVERRIDE=""
+    record "$tier" "$label" "$cmdtext" "$med" "$rss" "$note" "$btext" "$bmed" "$brss" "$target" "$verdict"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Data
+DATA="$BENCH/data"
+mkdir -p "$DATA"
+declare -A SHOW_TAR SHOW_TAR_RSS
+IFS=',' read -r -a TIER_LIST <<< "$TIERS"
+for tier in "${TIER_LIST[@]}"; do
+    dir="$DATA/$tier"
+    stamp="$dir/.complete"
+    params="seed=$SEED changed=$CHANGED gen=$(cat "$BENCH"/Sources/CheckpointGen/*.swift | sha256sum | cut -c1-16)"
+    if [ $REGEN = 1 ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$params" ]; then
+        rm -rf "$dir"; mkdir -p "$dir"
+        avail=$(df -B1 --output=avail "$DATA" | tail -1)
+        log "generating $tier into $dir (free: $((avail >> 30)) GiB)"
+        "$GEN" --pages-size "$tier" --out "$dir/base" --twin "$dir/twin" --changed-fraction "$CHANGED" --seed "$SEED" \
+            --archives tar,tar.gz,tar.zst --twin-archives none || die "generation of $tier failed"
+        echo "$params" > "$stamp"
+    else
+        log "reusing data for $tier"
+    fi
+done
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks
+for tier in "${TIER_LIST[@]}"; do
+    dir="$DATA/$tier"
+    base="$dir/base"
+    ck="$base/checkpoint"
+    manifest="$base/manifest.json"
+    largest_pid=$(sed -n '/"largestProcess"/,/}/p' "$manifest" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p' | head -1)
+    largest_pages=$(sed -n '/"largestProcess"/,/}/p' "$manifest" | sed -n 's/.*"pagesFile": "\(.*\)".*/\1/p' | head -1)
+    pages_files="$(ls "$ck"/pages-*.img "$base"/pre-checkpoint/pages-*.img | tr '\n' ' ')"
+    log "tier $tier: largest process $largest_pid ($largest_pages)"
+
+    # show: all three archive formats
+    OVERRIDE="SIZE_PENDING"
+    bench "$tier" show "time independent of pages size (.tar); < 64 MiB" none "tar -tf" "tar -tf '$dir/base.tar'" -- "$BIN" show "$dir/base.tar"
+    SHOW_TAR[$tier]="$(tail -1 "$RESULTS" | cut -f4)"
+    SHOW_TAR_RSS[$tier]="$(tail -1 "$RESULTS" | cut -f5)"
+    bench "$tier" show "<= 1.3x zstd -dc; < 64 MiB" "memtime+rss:1.3:64" "zstd -dc" "zstd -dc '$dir/base.tar.zst' > /dev/null" -- "$BIN" show "$dir/base.tar.zst"
+    bench "$tier" show "< 64 MiB" "rss:64" "gzip -dc" "gzip -dc '$dir/base.tar.gz' > /dev/null" -- "$BIN" show "$dir/base.tar.gz"
+    # inspect
+    if "$BIN" inspect --help 2>&1 | grep -q -- '--all'; then
+        bench "$tier" inspect "-" none "tar -tf" "tar -tf '$dir/base.tar'" -- "$BIN" inspect --all "$dir/base.tar"
+    else
+        bench "$tier" inspect "-" none "tar -tf" "tar -tf '$dir/base.tar'" -- "$BIN" inspect "$dir/base.tar"
+    fi
+    # decode every image of the checkpoint directory
+    if [ -n "$CRIT" ]; then
+        bench "$tier" decode ">= 50x faster than crit" "time:0.02" "crit decode (every image)" \
+            "for f in '$ck'/*.img; do case \$(basename \$f) in pages-*|tmpfs-*) continue;; esac; '$CRIT' decode -i \$f > /dev/null; done" \
+            -- "$BIN" decode --dir "$ck"
+    else
+        OVERRIDE="n/a (no crit)"
+        bench "$tier" decode ">= 50x faster than crit" none "crit decode (not installed)" "" -- "$BIN" decode --dir "$ck"
+    fi
+    # maps
+    bench "$tier" maps "-" none "cat mm-*.img pagemap-*.img" "cat '$ck'/mm-*.img '$ck'/pagemap-*.img > /dev/null" -- "$BIN" maps "$base"
+    # search: literal and regex, against grep over the same pages files
+    bench "$tier" search ">= 0.8x grep throughput; < 64 MiB" "memtime+rss:1.25:64" "grep -c -a -F" "grep -c -a -F BENCH-MARKER- $pages_files > '$TMP/grep.out'" \
+        -- "$BIN" search "$base" BENCH-MARKER-
+    bench "$tier" search ">= 0.8x grep throughput; < 64 MiB" "memtime+rss:1.25:64" "grep -c -a -E" "grep -c -a -E 'BENCH-MARKER-[0-9]{6}' $pages_files > '$TMP/grep.out'" \
+        -- "$BIN" search --regex "$base" 'BENCH-MARKER-[0-9]{6}'
+    # mem dump of the largest process
+    out="$dir/memdump-out"
+    PRE_HOOK="rm -rf '$out'"
+    bench "$tier" "mem dump" ">= 0.8x cat throughput; < 64 MiB" "memtime+rss:1.25:64" "cat pages file" "cat '$base/$largest_pages' > /dev/null" \
+        -- "$BIN" mem dump "$base" --pid "$largest_pid" --output "$out"
+    PRE_HOOK=""
+    [ -d "$out" ] && log "  mem dump wrote $(du -sh --apparent-size "$out" | cut -f1) (apparent), $(du -sh "$out" | cut -f1) on disk"
+    rm -rf "$out"
+    # diff against the twin; cmp reads identical copies to the end (it stops at the first difference otherwise)
+    if [ "${HAVE[diff]}" = 1 ]; then
+        copy="$dir/cmp-copy"; rm -rf "$copy"; mkdir -p "$copy"; cp "$ck"/pages-*.img "$copy"/
+        cmpcmd="for f in '$ck'/pages-*.img; do cmp \"\$f\" '$copy'/\$(basename \"\$f\") || exit 1; done"
+    else
+        cmpcmd=""
+    fi
+    OK_RC="0 1"
+    bench "$tier" diff "<= 1.5x cmp; < 128 MiB" "memtime+rss:1.5:128" "cmp (identical copies)" "$cmpcmd" -- "$BIN" diff "$base" "$dir/twin"
+    rm -rf "$dir/cmp-copy"
+    # verify
+    OK_RC="0 1"
+    bench "$tier" verify "-" none "cat every image" "cat '$ck'/*.img > /dev/null" -- "$BIN" verify "$base.tar"
+done
+
+# ---------------------------------------------------------------------------------------------
+# Size independence of show on .tar (first vs last tier)
+first="${TIER_LIST[0]}"; last="${TIER_LIST[${#TIER_LIST[@]}-1]}"
+SIZE_VERDICT="n/a (needs two tiers)"
+if [ "$first" != "$last" ] && [ -n "${SHOW_TAR[$first]:-}" ] && [ -n "${SHOW_TAR[$last]:-}" ] && [ "${SHOW_TAR[$first]}" != n/a ]; then
+    a="${SHOW_TAR[$first]}"; b="${SHOW_TAR[$last]}"
+    limit=$(awk -v a="$a" 'BEGIN { l = a * 1.5; if (a + 0.05 > l) l = a + 0.05; print l }')
+    if le "$b" "$limit"; then SIZE_VERDICT="met ($last ${b}s vs $first ${a}s)"; else SIZE_VERDICT="not met ($last ${b}s vs $first ${a}s)"; fi
+fi
+# per tier: the size verdict, and < 64 MiB for show on .tar
+while IFS=$'\t' read -r -a f; do
+    if [ "${f[10]:-}" = SIZE_PENDING ]; then
+        v="$SIZE_VERDICT"
+        if [[ "${f[4]}" =~ ^[0-9.]+$ ]]; then le "${f[4]}" 64 && v="$v; memory met" || v="$v; memory not met"; fi
+        f[10]="$v"
+    fi
+    (IFS=$'\t'; printf '%s\t\n' "${f[*]}")
+done < "$RESULTS" > "$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
+
+# ---------------------------------------------------------------------------------------------
+# Report
+ELAPSED=$(( $(date +%s) - STARTED ))
+MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+MEM="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [ -n "$(git status --porcelain -- Sources Package.swift 2>/dev/null)" ] && echo ' + uncommitted changes')"
+{
+    echo "# ckpt-inspect CLI benchmarks"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "- command: \`$COMMAND_LINE\` (runs per command: $RUNS, median reported; peak RSS is the maximum over runs)"
+    echo "- machine: $(nproc) CPUs ($MODEL), $MEM RAM, $(uname -sr)"
+    echo "- ckpt-inspect: $COMMIT, release build; $(swift --version 2>/dev/null | head -1)"
+    echo "- tools: $(tar --version | head -1), $(zstd --version | sed 's/\*//g;s/ *,.*//'), $(gzip --version | head -1), crit: ${CRIT:-not installed}"
+    echo "- data: \`ckpt-gen --pages-size TIER --changed-fraction $CHANGED --seed $SEED\` (Benchmarks/data/TIER; page cache warm after the first run)"
+    for tier in "${TIER_LIST[@]}"; do
+        m="$DATA/$tier/base/manifest.json"
+        c() { sed -n "/\"counts\"/,/}/p" "$m" | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -1; }
+        echo "  - $tier: $(c processes) processes, $(c threads) threads, $(c vmas) VMAs, $(c pagemapEntries) pagemap entries, $(c presentPages) present pages ($(c lazyPresentPages) lazy), $(c parentPages) in pre-checkpoint/, $(c markers) markers; archives: .tar $(du -h "$DATA/$tier/base.tar" | cut -f1), .tar.zst $(du -h "$DATA/$tier/base.tar.zst" | cut -f1), .tar.gz $(du -h "$DATA/$tier/base.tar.gz" | cut -f1); twin: $(sed -n '/"counts"/,/}/p' "$DATA/$tier/twin/manifest.json" | sed -n 's/.*"changedPages": \([0-9]*\).*/\1/p') pages changed"
+    done
+    echo "- total wall time of this run: $((ELAPSED / 60)) min $((ELAPSED % 60)) s; load average at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg)"
+    echo
+    echo "| tier | target | command | median s | peak RSS MiB | baseline | baseline s | ratio | target from the issue | verdict |"
+    echo "|---|---|---|---:|---:|---|---:|---:|---|---|"
+    while IFS=$'\t' read -r tier label cmd med rss note btext bmed brss target verdict; do
+        r="-"
+        [[ "$med" =~ ^[0-9.]+$ ]] && [[ "$bmed" =~ ^[0-9.]+$ ]] && r="$(ratio "$med" "$bmed")x"
+        [ -n "$note" ] && [ "$note" != "-" ] && cmd="$cmd ($note)"
+        echo "| $tier | $label | \`$cmd\` | $med | $rss | $btext | $bmed | $r | $target | $verdict |"
+    done < "$RESULTS"
+    echo
+    echo "Rules: a time target \"<= k x baseline\" compares medians; \"at least 0.8x throughput\" of a baseline that reads the same"
+    echo "bytes means median <= 1.25x the baseline's. \"show time independent of pages size\": show on the largest tier's .tar"
+    echo "takes at most 1.5x (or +50 ms) the smallest tier's. cmp compares each pages file with an identical copy (a real"
+    echo "difference would stop cmp at the first differing byte). \"n/a\": the subcommand is not in this build, or no baseline."
+} > "$TMP/report.md"
+mkdir -p "$BENCH/results"
+cp "$TMP/report.md" "$BENCH/results/latest.md"
+cat "$TMP/report.md"
+
+if [ $KEEP = 0 ]; then
+    : # data is kept for the next run (regenerated only when the generator changes); --regen forces it
+fi
+log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s; wrote Benchmarks/results/latest.md"
