@@ -21,43 +21,26 @@ extension CheckpointSource {
         guard chunkSize > 0 else {
             throw ArchiveError(.invalidArgument, source: path, message: "chunk size \(chunkSize) is not positive")
         }
-        let target = try dataMember(member)
-        let head = try read(target, at: 0, count: Compression.detectionLength)
-        if head.isEmpty { return }
-        guard let compression = Compression.detect(head) else {
-            throw ArchiveError(.notAnArchive, source: path, member: target.escapedName, offset: 0, message: "not a tar archive")
-        }
-        let origin: ArchiveInput.Origin
-        if let index = target.index, let data = retained[index] {
-            origin = .memory(data)
-        } else if let dataOffset = target.dataOffset, let file {
-            origin = .region(file, start: dataOffset, size: target.size)
-        } else if let filePath = target.filePath {
-            let file = try OpenFile.open(filePath, source: path, member: target.escapedName, noFollow: true)
-            origin = .region(file, start: 0, size: file.size)
-        } else {
-            origin = .memory(try read(target, maxBytes: Self.nestedInMemoryLimit))
-        }
-        let input = ArchiveInput(origin, blockSize: 64 << 10)
-        var reader = try TarReader(input: input, compression: compression, source: "\(path): \(target.escapedName)")
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var count = 0
-        while let header = try reader.next() {
-            count += 1
-            if count > maxMembers {
-                throw ArchiveError(.tooLarge, source: path, member: target.escapedName,
-                                   message: "nested archive has more than \(maxMembers) members")
-            }
-            let nested = ArchiveMember(
-                index: nil, rawName: header.rawName, kind: header.kind, size: header.size, mode: header.mode,
-                modificationTime: header.modificationTime, linkTargetBytes: header.linkTarget, dataOffset: nil, filePath: nil)
-            try body(nested, UnsafeRawBufferPointer(start: buffer.baseAddress, count: 0))
-            guard header.kind == .file else { continue }
-            while true {
-                let n = try reader.read(into: buffer)
-                if n == 0 { break }
-                try body(nested, UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        try withNestedTar(member) { target, reader in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+            defer { buffer.deallocate() }
+            var count = 0
+            while let header = try reader.next() {
+                count += 1
+                if count > maxMembers {
+                    throw ArchiveError(.tooLarge, source: path, member: target.escapedName,
+                                       message: "nested archive has more than \(maxMembers) members")
+                }
+                let nested = ArchiveMember(
+                    index: nil, rawName: header.rawName, kind: header.kind, size: header.size, mode: header.mode,
+                    modificationTime: header.modificationTime, linkTargetBytes: header.linkTarget, dataOffset: nil, filePath: nil)
+                try body(nested, UnsafeRawBufferPointer(start: buffer.baseAddress, count: 0))
+                guard header.kind == .file else { continue }
+                while true {
+                    let n = try reader.read(into: buffer)
+                    if n == 0 { break }
+                    try body(nested, UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                }
             }
         }
     }
