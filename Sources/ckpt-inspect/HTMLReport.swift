@@ -4,9 +4,13 @@ import Foundation
 
 /// Builds a self-contained HTML page (no network, no external files) about one checkpoint.
 enum HTMLReport {
-    static func escape(_ s: String) -> String {
+    /// HTML-escapes text after escaping control characters (a crafted name cannot break the page).
+    static func escape(_ s: String) -> String { escapeMarkup(Terminal.safe(s)) }
+
+    /// HTML-escapes text that is already safe for a terminal (keeps its newlines).
+    static func escapeMarkup(_ s: String) -> String {
         var out = ""
-        for scalar in Terminal.safe(s).unicodeScalars {
+        for scalar in s.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"

@@ -21,6 +21,9 @@ struct Diff: ParsableCommand {
     @Flag(name: .long, help: "Also list what is equal.") var showUnchanged = false
     @Flag(name: .long, help: "Show the differing 16-byte lines of changed pages.") var hexdump = false
     @Option(name: .long, help: "With --hexdump: show at most this many bytes in all (default 4096).") var maxBytes: Int = 4096
+    @Flag(name: .long, help: "Write a self-contained HTML page (with --output) with the changed pages drawn over each address space.") var html = false
+    @Option(name: [.short, .long], help: "With --html: the file to write (refuses to overwrite without --force).") var output: String?
+    @Flag(name: .long, help: "With --html: overwrite --output.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of A.") var previousA: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of B.") var previousB: String?
 
@@ -50,16 +53,28 @@ struct Diff: ParsableCommand {
             throw trouble
         }
         let options = DiffOptions(sections: sections, includeUnchanged: showUnchanged, hexdumpBytes: hexdump ? maxBytes : 0)
+        if html && output == nil {
+            Output.error("--html needs --output FILE")
+            throw trouble
+        }
         let result: CheckpointDiff
+        let checkpointB: Checkpoint
         do {
             let a = try Checkpoint.open(pathA, options: .init(previous: previousA, listNestedArchives: sections.contains(.files)))
-            let b = try Checkpoint.open(pathB, options: .init(previous: previousB, listNestedArchives: sections.contains(.files)))
-            result = try diff(a, b, options: options)
+            checkpointB = try Checkpoint.open(pathB, options: .init(previous: previousB, listNestedArchives: sections.contains(.files)))
+            result = try diff(a, checkpointB, options: options)
         } catch {
             Output.error(error.description)
             throw trouble
         }
-        if format == "json" {
+        if html, let output {
+            do {
+                try SafeOutput.write(Data(DiffHTML.render(result, b: checkpointB).utf8), to: output, force: force)
+            } catch {
+                throw trouble
+            }
+            Output.write("wrote \(output)\n")
+        } else if format == "json" {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             let data: Data
