@@ -276,7 +276,7 @@ struct Loader {
             version = String(log[range.upperBound...].prefix { $0 != " " && $0 != "\n" })
         }
         if version == nil { version = Self.guessVersion(inventory: inventory, images: images, processes: processes) }
-        let arch = architecture.map(Self.archName)
+        let arch = architecture.map(\.machineName)
         var facts = Checkpoint.Facts(
             criuVersion: version, architecture: arch, pageSize: pageSize ?? Self.defaultPageSize(architecture),
             pageSizeSource: pageSize != nil ? "auxv" : "architecture default", imageVersion: inventory?.imageVersion,
@@ -293,19 +293,6 @@ struct Loader {
             tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents)
     }
 
-    static func archName(_ a: Architecture) -> String {
-        switch a {
-        case .x86_64: "x86_64"
-        case .arm: "arm"
-        case .aarch64: "aarch64"
-        case .ppc64: "ppc64le"
-        case .s390: "s390x"
-        case .mips: "mips64"
-        case .loongarch64: "loongarch64"
-        case .riscv64: "riscv64"
-        case .unknown(let n): "unknown(\(n))"
-        }
-    }
 
     static func defaultPageSize(_ a: Architecture?) -> UInt64 {
         if case .ppc64? = a { return 65536 }

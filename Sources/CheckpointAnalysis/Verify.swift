@@ -544,30 +544,17 @@ struct Walk {
                     image: c.path, entry: c.entry.index, field: "mtype", offset: offset)
             } else if c.core.architecture != first.core.architecture {
                 add("core.arch.mismatch", .error,
-                    "thread \(c.tid) is \(Self.archName(c.core.architecture)) but thread \(first.tid) is \(Self.archName(first.core.architecture)); a checkpoint holds one architecture",
+                    "thread \(c.tid) is \(c.core.architecture.machineName) but thread \(first.tid) is \(first.core.architecture.machineName); a checkpoint holds one architecture",
                     image: c.path, entry: c.entry.index, field: "mtype", offset: offset,
                     from: Finding.Reference(image: first.path, entry: first.entry.index))
             } else if let registers = c.core.registers, registers.architecture != c.core.architecture {
                 add("core.arch.mismatch", .error,
-                    "thread \(c.tid) says \(Self.archName(c.core.architecture)) but carries \(Self.archName(registers.architecture)) registers",
+                    "thread \(c.tid) says \(c.core.architecture.machineName) but carries \(registers.architecture.machineName) registers",
                     image: c.path, entry: c.entry.index, field: "thread_info", offset: offset)
             }
         }
     }
 
-    static func archName(_ a: Architecture) -> String {
-        switch a {
-        case .x86_64: "x86_64"
-        case .arm: "arm"
-        case .aarch64: "aarch64"
-        case .ppc64: "ppc64le"
-        case .s390: "s390x"
-        case .mips: "mips64"
-        case .loongarch64: "loongarch64"
-        case .riscv64: "riscv64"
-        case .unknown(let n): "unknown(\(n))"
-        }
-    }
 
     mutating func decidePageSize() {
         if let size = processes.lazy.compactMap({ $0.memory?.pageSize }).first, size > 0, size & (size - 1) == 0 {
@@ -993,7 +980,7 @@ struct Walk {
         var facts: [Fact] = []
         facts.append(Fact("source", sourceKind(source.kind)))
         if let checkpoint { facts.append(Fact("engine", checkpoint.engine.engine.rawValue)) }
-        facts.append(Fact("architecture", architecture.map(Self.archName) ?? "unknown"))
+        facts.append(Fact("architecture", architecture.map(\.machineName) ?? "unknown"))
         facts.append(Fact("page size", "\(pageSize) (\(pageSizeSource))"))
         facts.append(Fact("CRIU version", criuVersion(checkpoint: checkpoint, logs: logs) ?? "unknown"))
         facts.append(Fact("image version", inventory.map { String($0.imageVersion) } ?? "unknown"))
@@ -1019,7 +1006,7 @@ struct Walk {
     /// What the host comparison needs to know about the checkpoint.
     func hostInput(checkpoint: Checkpoint?, logs: [CRIULog]) -> HostCheck.Input {
         var input = HostCheck.Input()
-        input.architecture = architecture.map(Self.archName)
+        input.architecture = architecture.map(\.machineName)
         input.pageSize = pageSize
         input.criuVersion = criuVersion(checkpoint: checkpoint, logs: logs)
         input.kernel = logs.lazy.compactMap(\.kernel).first

@@ -107,6 +107,21 @@ public enum Architecture: Hashable, Sendable, RawRepresentable, CustomStringConv
         }
     }
 
+    /// The machine name as `uname -m` prints it on such a host (`x86_64`, `aarch64`, `ppc64le`, `s390x`...).
+    public var machineName: String {
+        switch self {
+        case .x86_64: "x86_64"
+        case .arm: "arm"
+        case .aarch64: "aarch64"
+        case .ppc64: "ppc64le"
+        case .s390: "s390x"
+        case .mips: "mips64"
+        case .loongarch64: "loongarch64"
+        case .riscv64: "riscv64"
+        case .unknown(let n): "unknown(\(n))"
+        }
+    }
+
     /// True for the big-endian architecture (s390x): raw payloads and IP words use its byte order.
     public var isBigEndian: Bool { self == .s390 }
 }
