@@ -187,15 +187,18 @@ extension Checkpoint {
             }
             return
         }
-        let blockSize = 8 << 20
+        // A buffer no larger than the range (small VMAs are common), at most 8 MiB.
+        let blockSize = Int(min(UInt64(8 << 20), max(UInt64(4096), UInt64(range.count))))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
         defer { buffer.deallocate() }
+        var members: [PagesFile: ArchiveMember] = [:]
         for piece in pieces {
             switch piece.location {
             case .hole(let why):
                 try hole(piece.length, why)
             case .file(let file, let offset):
-                let member = try member(of: file)
+                let member = try members[file] ?? self.member(of: file)
+                members[file] = member
                 let source = sets[file.set].source
                 var done: UInt64 = 0
                 while done < piece.length {
