@@ -205,11 +205,13 @@ import Testing
             let e = error as? CheckpointError
             return e?.code == .inconsistent && e?.entry == 2 && (e?.message.contains("overlaps") ?? false)
         }
-        try Data(pagemapImage(pagesID: 1, entries: [(0x10000000, 1 << 40, 4)])).write(to: pagemap)
-        c = try Checkpoint.open(dir.path)
-        #expect { try c.addressSpace(28716) } throws: { error in
-            let e = error as? CheckpointError
-            return e?.code == .inconsistent && e?.entry == 1
+        for count: UInt64 in [1 << 40, 1 << 50] {
+            try Data(pagemapImage(pagesID: 1, entries: [(0x10000000, count, 4)])).write(to: pagemap)
+            c = try Checkpoint.open(dir.path)
+            #expect { try c.addressSpace(28716) } throws: { error in
+                let e = error as? CheckpointError
+                return e?.code == .inconsistent && e?.entry == 1
+            }
         }
         try Data(pagemapImage(pagesID: 1, entries: [(0x10000001, 1, 4)])).write(to: pagemap)
         c = try Checkpoint.open(dir.path)
