@@ -26,13 +26,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
 
     func run() throws {
-        let checkpoint: Checkpoint
-        do {
-            checkpoint = try Checkpoint.open(path, options: .init(previous: previous))
-        } catch {
-            Output.error(error.description)
-            throw ExitCode.badData
-        }
+        let checkpoint = try openCheckpoint(path, previous: previous, nested: true)
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {
