@@ -13,5 +13,5 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq "${need[@]}"
 fi
-swift build -c release
+swift build -c release --product ckpt-inspect
 exec .build/release/ckpt-inspect inspect --all "${1:-Fixtures/podman/ck-basic.zstd.tar.zst}"
