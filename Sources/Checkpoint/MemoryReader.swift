@@ -112,25 +112,37 @@ extension Checkpoint {
 
     /// Reads memory of an address space built once with ``addressSpace(_:)`` (for many reads of one process).
     public func readMemory(in space: AddressSpace, address: UInt64, length: UInt64) throws(CheckpointError) -> [MemorySegment] {
-        guard length <= 256 << 20 else {
-            throw CheckpointError(.inconsistent, source: path, message: "a single read is limited to 256 MiB (asked \(length))")
-        }
-        let pieces = space.pieces(address: address, length: length)
+        try readMemory([(space, address..<address &+ length)])[0]
+    }
+
+    /// Reads many ranges (of one or several address spaces) with one batched fetch: one pass over a
+    /// compressed archive for all of them. Each range is limited to 256 MiB.
+    public func readMemory(_ ranges: [(space: AddressSpace, range: Range<UInt64>)]) throws(CheckpointError) -> [[MemorySegment]] {
+        var allPieces: [[MemoryPiece]] = []
         var requests: [PageRequest] = []
-        for piece in pieces {
-            if case .file(let file, let offset) = piece.location {
-                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+        for (space, range) in ranges {
+            guard range.count <= 256 << 20 else {
+                throw CheckpointError(.inconsistent, source: path, message: "a single read is limited to 256 MiB (asked \(range.count))")
             }
+            let pieces = space.pieces(address: range.lowerBound, length: UInt64(range.count))
+            for piece in pieces {
+                if case .file(let file, let offset) = piece.location {
+                    requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+                }
+            }
+            allPieces.append(pieces)
         }
         let data = try fetch(requests)
         var next = 0
-        return pieces.map { piece in
-            switch piece.location {
-            case .file(let file, _):
-                defer { next += 1 }
-                return MemorySegment(address: piece.address, length: piece.length, bytes: data[next], hole: nil, file: file)
-            case .hole(let why):
-                return MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)
+        return allPieces.map { pieces in
+            pieces.map { piece in
+                switch piece.location {
+                case .file(let file, _):
+                    defer { next += 1 }
+                    return MemorySegment(address: piece.address, length: piece.length, bytes: data[next], hole: nil, file: file)
+                case .hole(let why):
+                    return MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)
+                }
             }
         }
     }

@@ -71,6 +71,8 @@ import Testing
         #expect(hit.stdout.contains("pid 28716 0x10000012 [anon 10000000-10004000]"))
         let json = try CLI.run(["search", "--format", "json", "--context", "8", CLI.fixture("raw/marker-static"), "FIXED-ADDR"])
         #expect(json.stdout.contains("\"address\": \"0x10000000\""))
+        // 8 bytes before the hit are unmapped (no bytes), then the 10-byte hit and 8 bytes after it.
+        #expect(json.stdout.contains("\"context_hex\": \"46495845442d414444522d4d41524b45523a\""))
         let hex = try CLI.run(["search", "--hex", CLI.fixture("raw/marker-static"), "46 49 58 45 44"])
         #expect(hex.stdout.contains("0x10000000"))
         let regex = try CLI.run(["search", "--regex", CLI.fixture("raw/marker-static"), "CKPT-MARKER-[0-9]{4}"])

@@ -60,16 +60,24 @@ struct Search: ParsableCommand {
             try search.run(in: c) { done, total in progress.update(done, total) }
         }
         progress.finish()
-        // Context bytes, read in one batch per process.
+        // Context bytes of every hit, read in one batch (one pass over a compressed archive).
         var contexts: [Int: [MemorySegment]] = [:]
         if context > 0 {
+            var spaces: [UInt32: AddressSpace] = [:]
+            var ranges: [(space: AddressSpace, range: Range<UInt64>)] = []
+            var hitOfRange: [Int] = []
             for (i, hit) in hits.enumerated() {
                 guard let m = hit.mappings.first else { continue }
-                let start = m.address >= UInt64(context) ? m.address - UInt64(context) : 0
-                contexts[i] = try withCheckpointErrors { () throws(CheckpointError) in
-                    try c.readMemory(pid: m.pid, address: start, length: UInt64(context) * 2 + UInt64(hit.match.count))
+                if spaces[m.pid] == nil {
+                    spaces[m.pid] = try withCheckpointErrors { () throws(CheckpointError) in try c.addressSpace(m.pid) }
                 }
+                guard let space = spaces[m.pid] else { continue }
+                let start = m.address >= UInt64(context) ? m.address - UInt64(context) : 0
+                ranges.append((space, start..<start + UInt64(context) * 2 + UInt64(hit.match.count)))
+                hitOfRange.append(i)
             }
+            let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(ranges) }
+            for (k, i) in hitOfRange.enumerated() { contexts[i] = segments[k] }
         }
         switch format {
         case .json:
