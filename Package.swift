@@ -47,7 +47,9 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
         // libprotobuf-c as a differential oracle (tests only; no product depends on it). The C in
-        // Sources/CProtobufCOracle/generated comes from Scripts/generate-protobuf-c.sh. docs/ORACLE.md.
+        // Sources/CProtobufCOracle/generated comes from Scripts/generate-protobuf-c.sh; the mutation
+        // corpus Fixtures/oracle/mutations.tar.zst (read with CheckpointArchive) from
+        // Scripts/generate-oracle-corpus.sh. docs/ORACLE.md.
         .target(
             name: "CProtobufCOracle",
             path: "Sources/CProtobufCOracle",
@@ -55,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtobufCOracleTests",
-            dependencies: ["CRIUImages", "CProtobufCOracle"],
+            dependencies: ["CRIUImages", "CProtobufCOracle", "CheckpointArchive"],
             swiftSettings: settings
         ),
     ],

@@ -27,8 +27,9 @@ struct OracleCase: Hashable {
 /// extreme and non-canonical varints, edited length prefixes, random bytes, and the same
 /// mutations applied inside nested messages (with the enclosing length prefixes fixed up).
 ///
-/// Generated in the test rather than committed: the corpus depends only on the fixtures, the
-/// schema and the seed. `OracleCorpusTests` prints a digest of it.
+/// The corpus depends only on the fixtures, the schema and the seed. Its output is committed as
+/// Fixtures/oracle/mutations.tar.zst (Scripts/generate-oracle-corpus.sh); the oracle runs over
+/// that file, and `committedCorpusIsCurrent` checks that it is exactly what this generator makes.
 struct MutationCorpus {
     static let strategies = [
         "truncate", "flip-byte", "flip-bit", "insert-varint", "insert-field", "duplicate-field",

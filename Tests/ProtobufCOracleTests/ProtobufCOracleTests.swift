@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CProtobufCOracle
 import CRIUImages
+import CheckpointArchive
 
 /// The differential oracle: our generic decoder against libprotobuf-c 1.4.1 (the runtime CRIU
 /// restores with), compiled by protoc-c from the same Schema/*.proto. Deliberate differences are
@@ -61,20 +62,77 @@ import CRIUImages
         #expect(types.count >= 20, "only \(types.count) message types in the fixtures")
     }
 
-    /// The corpus size, its seed, and a digest that changes when the corpus does.
+    /// The size and seed of the mutation corpus; the committed file must hold exactly these.
     static let corpusSize = 20_000
     static let corpusSeed: UInt64 = 0xC1_0C_4E_C7
 
-    @Test func mutatedCorpusAgrees() {
-        var generator = MutationCorpus(entries: OracleFixtures.entries.map { ($0.message, $0.bytes) }, seed: Self.corpusSeed)
-        let cases = generator.generate(count: Self.corpusSize)
+    /// The committed corpus: a zstd-compressed tar holding `mutations.bin` (format in
+    /// `OracleCorpusFile`), written by Scripts/generate-oracle-corpus.sh.
+    static let corpusArchive = OracleFixtures.root.appendingPathComponent("oracle/mutations.tar.zst").path
+
+    /// Reads the committed corpus through libarchive (`CheckpointSource`), as the product reads archives.
+    static func committedCorpus() throws -> OracleCorpusFile.Contents {
+        let limit = 64 << 20
+        let source = try CheckpointSource.open(path: corpusArchive, options: .init(inMemoryLimit: UInt64(limit)))
+        let member = try #require(try source.member(named: "mutations.bin"), "\(corpusArchive) has no mutations.bin")
+        return try OracleCorpusFile.decode(try source.read(member, maxBytes: limit))
+    }
+
+    static func generatedCorpus() -> [OracleCase] {
+        var generator = MutationCorpus(entries: OracleFixtures.entries.map { ($0.message, $0.bytes) }, seed: corpusSeed)
+        return generator.generate(count: corpusSize)
+    }
+
+    /// The generator is the source of truth: the committed corpus must be exactly what it
+    /// produces from today's fixtures, schema and seed. With `CKPT_WRITE_ORACLE_CORPUS=PATH` the
+    /// test writes the generated corpus to PATH instead (Scripts/generate-oracle-corpus.sh).
+    @Test func committedCorpusIsCurrent() throws {
+        let generated = Self.generatedCorpus()
+        if let target = ProcessInfo.processInfo.environment["CKPT_WRITE_ORACLE_CORPUS"], !target.isEmpty {
+            let bytes = OracleCorpusFile.encode(.init(seed: Self.corpusSeed, cases: generated))
+            #expect(try OracleCorpusFile.decode(bytes).cases == generated)
+            try Data(bytes).write(to: URL(fileURLWithPath: target))
+            print("oracle corpus: wrote \(generated.count) cases (\(bytes.count) bytes) to \(target)")
+            return
+        }
+        let committed = try Self.committedCorpus()
+        let stale = "Fixtures/oracle/mutations.tar.zst is stale: run Scripts/generate-oracle-corpus.sh"
+        #expect(committed.seed == Self.corpusSeed, "\(stale)")
+        #expect(committed.cases.count == generated.count, "\(stale)")
+        #expect(OracleCorpusFile.digest(committed.cases) == OracleCorpusFile.digest(generated), "\(stale)")
+        if let i = zip(committed.cases, generated).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            Issue.record("case \(i) differs: committed \(committed.cases[i].message) [\(committed.cases[i].strategy)], generated \(generated[i].message) [\(generated[i].strategy)]; \(stale)")
+        }
+    }
+
+    @Test func corpusFileFormat() throws {
+        let cases = [OracleCase(message: "pagemap_head", bytes: [0x08, 0x01], strategy: "flip-bit"),
+                     OracleCase(message: "core_entry", bytes: [], strategy: "truncate")]
+        let bytes = OracleCorpusFile.encode(.init(seed: 7, cases: cases))
+        // magic 8 + version 2 + seed 8 + count 4; records 1+12+1+8+4+2 and 1+10+1+8+4; digest 8
+        #expect(bytes.count == 22 + 28 + 24 + 8)
+        #expect(Array(bytes.prefix(12)) == Array("CKORACLE".utf8) + [1, 0, 7, 0])
+        #expect(try OracleCorpusFile.decode(bytes) == .init(seed: 7, cases: cases))
+        var flipped = bytes
+        flipped[22 + 26] ^= 0x01  // the first payload's first byte
+        #expect(throws: OracleCorpusFile.FormatError.self) { try OracleCorpusFile.decode(flipped) }
+        #expect(throws: OracleCorpusFile.FormatError.self) { try OracleCorpusFile.decode(Array(bytes.dropLast())) }
+        #expect(throws: OracleCorpusFile.FormatError.self) { try OracleCorpusFile.decode(bytes + [0]) }
+        #expect(throws: OracleCorpusFile.FormatError.self) { try OracleCorpusFile.decode([0x28, 0xB5, 0x2F, 0xFD] + bytes.dropFirst(4)) }
+    }
+
+    /// Every entry of the committed corpus: agreement, or a documented difference checked on the bytes.
+    @Test func mutatedCorpusAgrees() throws {
+        let corpus = try Self.committedCorpus()
+        let cases = corpus.cases
         #expect(cases.count >= 10_000)
-        var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+        #expect(cases.count == Self.corpusSize)
+        #expect(corpus.seed == Self.corpusSeed)
+        #expect(Set(cases.map(\.strategy)).isSubset(of: MutationCorpus.strategies))
         var tally: [String: Int] = [:]
         var unexplained: [String] = []
         let verbose = ProcessInfo.processInfo.environment["ORACLE_VERBOSE"] != nil
         for (i, c) in cases.enumerated() {
-            for b in Array(c.message.utf8) + c.bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01B3 }
             let verdict = judge.judge(c.message, c.bytes)
             switch verdict {
             case .bothAccept: tally["both accept", default: 0] += 1
@@ -93,7 +151,9 @@ import CRIUImages
             }
         }
         let summary = tally.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-        print("oracle corpus: \(cases.count) cases, \(cases.reduce(0) { $0 + $1.bytes.count }) bytes, digest \(String(digest, radix: 16)); \(summary)")
+        let digest = String(OracleCorpusFile.digest(cases), radix: 16)
+        print("oracle corpus: \(cases.count) cases, \(cases.reduce(0) { $0 + $1.bytes.count }) bytes, digest \(digest); \(summary)")
+        #expect(tally.values.reduce(0, +) == cases.count)
         #expect(unexplained.isEmpty, "\(unexplained.joined(separator: "\n"))")
         // The corpus must exercise both sides: plenty of accepted and of rejected inputs.
         #expect(tally["both accept", default: 0] > cases.count / 10)
