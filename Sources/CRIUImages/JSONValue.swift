@@ -46,56 +46,84 @@ public indirect enum JSONValue: Hashable, Sendable {
     /// Serialises like Python's `json.dumps(value, indent=4)` when `pretty`, or with `", "` and `": "`
     /// separators on one line otherwise; non-ASCII is escaped (`ensure_ascii`).
     public func serialized(pretty: Bool = true) -> String {
-        var out = ""
+        String(decoding: serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// ``serialized(pretty:)`` as UTF-8 bytes (ASCII only, as non-ASCII is escaped).
+    public func serializedBytes(pretty: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(to: &out, pretty: pretty, level: 0)
         return out
     }
 
-    private func write(to out: inout String, pretty: Bool, level: Int) {
+    private func write(to out: inout [UInt8], pretty: Bool, level: Int) {
         switch self {
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{"
+            if pairs.isEmpty { out.append(contentsOf: [0x7B, 0x7D]); return }
+            out.append(0x7B)
             for (i, (key, value)) in pairs.enumerated() {
-                if i > 0 { out += pretty ? "," : ", " }
-                if pretty { out += "\n" + String(repeating: " ", count: 4 * (level + 1)) }
+                if i > 0 { Self.separate(&out, pretty: pretty) }
+                if pretty { Self.indent(&out, level + 1) }
                 JSONValue.writeString(key, to: &out)
-                out += ": "
+                out.append(contentsOf: [0x3A, 0x20])
                 value.write(to: &out, pretty: pretty, level: level + 1)
             }
-            if pretty { out += "\n" + String(repeating: " ", count: 4 * level) }
-            out += "}"
+            if pretty { Self.indent(&out, level) }
+            out.append(0x7D)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: [0x5B, 0x5D]); return }
+            out.append(0x5B)
             for (i, value) in items.enumerated() {
-                if i > 0 { out += pretty ? "," : ", " }
-                if pretty { out += "\n" + String(repeating: " ", count: 4 * (level + 1)) }
+                if i > 0 { Self.separate(&out, pretty: pretty) }
+                if pretty { Self.indent(&out, level + 1) }
                 value.write(to: &out, pretty: pretty, level: level + 1)
             }
-            if pretty { out += "\n" + String(repeating: " ", count: 4 * level) }
-            out += "]"
+            if pretty { Self.indent(&out, level) }
+            out.append(0x5D)
         case .string(let s): JSONValue.writeString(s, to: &out)
-        case .number(let n): out += n
-        case .bool(let b): out += b ? "true" : "false"
-        case .null: out += "null"
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         }
     }
 
-    static let hexDigits: [Character] = Array("0123456789abcdef")
+    /// `,` (pretty) or `, ` between items.
+    private static func separate(_ out: inout [UInt8], pretty: Bool) {
+        out.append(0x2C)
+        if !pretty { out.append(0x20) }
+    }
+
+    /// A newline and four spaces a level.
+    private static func indent(_ out: inout [UInt8], _ level: Int) {
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(UInt8(0x20), count: 4 * level))
+    }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Python `json` string escaping with `ensure_ascii`.
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        var plain = true
+        for byte in s.utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
+            case "\"": out.append(contentsOf: [0x5C, 0x22])
+            case "\\": out.append(contentsOf: [0x5C, 0x5C])
+            case "\n": out.append(contentsOf: [0x5C, 0x6E])
+            case "\r": out.append(contentsOf: [0x5C, 0x72])
+            case "\t": out.append(contentsOf: [0x5C, 0x74])
+            case "\u{08}": out.append(contentsOf: [0x5C, 0x62])
+            case "\u{0C}": out.append(contentsOf: [0x5C, 0x66])
             default:
                 let v = scalar.value
                 if v < 0x20 || v >= 0x7F {
@@ -107,15 +135,15 @@ public indirect enum JSONValue: Hashable, Sendable {
                         appendU(v, to: &out)
                     }
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    out.append(UInt8(v))
                 }
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 
-    private static func appendU(_ v: UInt32, to out: inout String) {
-        out += "\\u"
+    private static func appendU(_ v: UInt32, to out: inout [UInt8]) {
+        out.append(contentsOf: [0x5C, 0x75])
         for shift in stride(from: 12, through: 0, by: -4) {
             out.append(hexDigits[Int((v >> UInt32(shift)) & 0xF)])
         }
