@@ -91,6 +91,7 @@ RESULTS="$TMP/results.tsv"   # tier  label  command  median  rss  baseline  bmed
 # measure NAME CMD...: runs CMD (stdout to /dev/null) up to $RUNS times; sets M_MED (s), M_RSS (MiB), M_NOTE.
 # PRE_HOOK (a shell snippet) runs before each run, untimed.
 PRE_HOOK=""
+BASE_HOOK=""  # run before each baseline run (next bench only)
 OVERRIDE=""   # verdict to record instead of the computed one (next bench only)
 OK_RC="0"     # exit codes that count as success (next bench only; diff and verify report findings with 1)
 measure() {
@@ -156,7 +157,7 @@ bench() {
     local bmed="-" brss="-"
     OK_RC="0"
     if [ -n "$bcmd" ]; then
-        local saved_hook="$PRE_HOOK"; PRE_HOOK=""
+        local saved_hook="$PRE_HOOK"; PRE_HOOK="$BASE_HOOK"
         measure "baseline $btext" bash -c "$bcmd"
         PRE_HOOK="$saved_hook"
         bmed="$M_MED"; brss="$M_RSS"
@@ -252,11 +253,15 @@ for tier in "${TIER_LIST[@]}"; do
     bench "$tier" search ">= 0.8x grep throughput; < 64 MiB" "memtime+rss:1.25:64" "grep -c -a -E" "grep -c -a -E 'BENCH-MARKER-[0-9]{6}' $pages_files > '$TMP/grep.out'" \
         -- "$BIN" search --regex "$base" 'BENCH-MARKER-[0-9]{6}'
     # mem dump of the largest process
+    # Both sides write a copy to the same disk: the dump writes its regions (holes left sparse),
+    # cat the process's pages file to a file (GNU cat copies in the kernel, copy_file_range).
     out="$dir/memdump-out"
     PRE_HOOK="rm -rf '$out'"
-    bench "$tier" "mem dump" ">= 0.8x cat throughput; < 64 MiB" "memtime+rss:1.25:64" "cat pages file" "cat '$base/$largest_pages' > /dev/null" \
+    BASE_HOOK="rm -f '$dir/cat-copy.img'"
+    bench "$tier" "mem dump" ">= 0.8x cat throughput; < 64 MiB" "memtime+rss:1.25:64" "cat pages file > copy" "cat '$base/$largest_pages' > '$dir/cat-copy.img'" \
         -- "$BIN" mem dump "$base" --pid "$largest_pid" --output "$out"
-    PRE_HOOK=""
+    PRE_HOOK=""; BASE_HOOK=""
+    rm -f "$dir/cat-copy.img"
     [ -d "$out" ] && log "  mem dump wrote $(du -sh --apparent-size "$out" | cut -f1) (apparent), $(du -sh "$out" | cut -f1) on disk"
     rm -rf "$out"
     # diff against the twin; cmp reads identical copies to the end (it stops at the first difference otherwise)

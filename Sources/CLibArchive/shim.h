@@ -1,9 +1,17 @@
-/* Shim for libarchive: the headers, plus the cast macros Swift cannot import. */
+/* The project's C: libarchive's headers, the cast macros Swift cannot import, and the one
+   system call glibc's Swift module does not export. */
 #ifndef CKPT_CLIBARCHIVE_SHIM_H
 #define CKPT_CLIBARCHIVE_SHIM_H
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 /* AE_IF* are cast macros ((__LA_MODE_T)0100000); Swift sees none of them. */
 static inline unsigned int ckpt_ae_ifmt(void) { return (unsigned int)AE_IFMT; }
@@ -18,5 +26,17 @@ static inline int ckpt_archive_retry(void) { return ARCHIVE_RETRY; }
 static inline int ckpt_archive_warn(void) { return ARCHIVE_WARN; }
 static inline int ckpt_archive_failed(void) { return ARCHIVE_FAILED; }
 static inline int ckpt_archive_fatal(void) { return ARCHIVE_FATAL; }
+
+/* copy_file_range(2): copies between two files inside the kernel, moving neither file
+   position. Returns -1 with errno ENOSYS where the system has no such call. */
+static inline long ckpt_copy_file_range(int in, int64_t *in_offset, int out, int64_t *out_offset, size_t length) {
+#if defined(__linux__) && defined(SYS_copy_file_range)
+    return syscall(SYS_copy_file_range, in, (loff_t *)in_offset, out, (loff_t *)out_offset, length, 0u);
+#else
+    (void)in; (void)in_offset; (void)out; (void)out_offset; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
 
 #endif

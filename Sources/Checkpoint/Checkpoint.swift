@@ -17,7 +17,10 @@ public struct Checkpoint: Sendable {
         /// A separate archive or directory holding the parent (pre-dump) images, as Podman exports a
         /// pre-checkpoint next to the final checkpoint (`--import-previous`).
         public var previous: String?
-        /// Options passed to the archive layer (memory limits, decompression bound).
+        /// Options passed to the archive layer (memory limits, decompression bound), for the
+        /// checkpoint and its `previous` archive. Its ``CheckpointSource/Options/progress`` reporter
+        /// is told how far each archive has been read: while ``Checkpoint/open(_:options:)`` indexes
+        /// it, and by every later pass over a compressed archive (memory reads, search, diff).
         public var source: CheckpointSource.Options
         /// List nested tarballs (rootfs diff, /dev/shm, volumes, tmpfs images).
         public var listNestedArchives: Bool

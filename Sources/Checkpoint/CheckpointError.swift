@@ -6,7 +6,7 @@ import CRIUImages
 public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case archive, image, missingImage, notACheckpoint, missingParent, inconsistent
+            case archive, image, missingImage, notACheckpoint, missingParent, inconsistent, output
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -22,6 +22,8 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let missingParent = Code(.missingParent)
         /// Images contradict each other (a pagemap pointing past its pages file, overlapping entries...).
         public static let inconsistent = Code(.inconsistent)
+        /// Writing to the caller's output file failed (a full disk, a closed descriptor...).
+        public static let output = Code(.output)
         public var description: String { value.rawValue }
     }
 

@@ -100,6 +100,9 @@ public struct MemorySearch: Sendable {
         var scanned: UInt64 = 0
         // Boundaries between pieces adjacent in memory but not in the file: keep tail and head bytes.
         let keep = matcher.overlap
+        // Kept in memory only when the pages cannot be read again cheaply (a compressed archive);
+        // otherwise read back after the pass, so memory does not grow with the number of edges.
+        let keepsEdges = checkpoint.imageSets.contains { !$0.source.isSeekable }
         var tails: [Int: [UInt8]] = [:]
         var heads: [Int: [UInt8]] = [:]
         var nextOfPiece: [Int: Int] = [:]
@@ -137,21 +140,44 @@ public struct MemorySearch: Sendable {
                     if stop { break }
                 }
             }
-            if needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(slice.prefix(keep)) }
+            if keepsEdges, needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(slice.prefix(keep)) }
             let newCarry = slice.count >= keep ? Array(slice.suffix(keep)) : Array((carry + Array(slice)).suffix(keep))
-            if nextOfPiece[pieceIndex] != nil, position + UInt64(slice.count) == piece.length { tails[pieceIndex] = newCarry }
+            if keepsEdges, nextOfPiece[pieceIndex] != nil, position + UInt64(slice.count) == piece.length { tails[pieceIndex] = newCarry }
             carries[pieceIndex] = position + UInt64(slice.count) == piece.length ? nil : newCarry
             scanned += UInt64(slice.count)
             progress?(scanned, total)
         }
         // Matches that cross a boundary between pieces.
-        for (a, b) in nextOfPiece where !stop {
-            guard let tail = tails[a], let head = heads[b] else { continue }
-            let window = tail + head
-            for found in matcher.find(in: window) where found.offset < tail.count && found.offset + found.length > tail.count {
-                let piece = pieces[a]
-                hits.append((piece.owner, piece.address + piece.length - UInt64(tail.count) + UInt64(found.offset),
-                             Array(window[found.offset..<found.offset + found.length])))
+        let edges = nextOfPiece.sorted { $0.key < $1.key }
+        var batchStart = 0
+        while batchStart < edges.count, !stop {
+            // Edges in batches: read back (seekable sources) a batch at a time.
+            let batch = edges[batchStart..<min(edges.count, batchStart + 256)]
+            batchStart = batch.endIndex
+            if !keepsEdges {
+                var requests: [PageRequest] = []
+                for (a, b) in batch {
+                    let (pa, pb) = (pieces[a], pieces[b])
+                    let t = min(UInt64(keep), pa.length)
+                    requests.append(PageRequest(file: pa.file, offset: pa.offset + pa.length - t, count: Int(t)))
+                    requests.append(PageRequest(file: pb.file, offset: pb.offset, count: Int(min(UInt64(keep), pb.length))))
+                }
+                let bytes = try checkpoint.fetch(requests)
+                tails.removeAll(keepingCapacity: true)
+                heads.removeAll(keepingCapacity: true)
+                for (k, (a, b)) in batch.enumerated() {
+                    tails[a] = bytes[2 * k]
+                    heads[b] = bytes[2 * k + 1]
+                }
+            }
+            for (a, b) in batch {
+                guard let tail = tails[a], let head = heads[b] else { continue }
+                let window = tail + head
+                for found in matcher.find(in: window) where found.offset < tail.count && found.offset + found.length > tail.count {
+                    let piece = pieces[a]
+                    hits.append((piece.owner, piece.address + piece.length - UInt64(tail.count) + UInt64(found.offset),
+                                 Array(window[found.offset..<found.offset + found.length])))
+                }
             }
         }
         hits.sort { ($0.owner, $0.address) < ($1.owner, $1.address) }
@@ -348,7 +374,7 @@ extension Checkpoint {
                 }
             }
             if source.isSeekable {
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
                 defer { buffer.deallocate() }
                 for file in files.sorted() {
                     let list = sortedPieces[file] ?? []

@@ -2,7 +2,7 @@ public import Checkpoint
 import CheckpointArchive
 import CRIUImages
 
-/// A process as ``diff(_:_:options:)`` compares it: the linked process plus what is read from its
+/// A process as ``diff(_:_:options:progress:)`` compares it: the linked process plus what is read from its
 /// memory (command line and environment). Every property is a `var`, so tests and tools can edit a
 /// snapshot to ask "what would the diff say if...".
 public struct ProcessSnapshot: Hashable, Sendable {

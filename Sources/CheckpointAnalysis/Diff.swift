@@ -2,7 +2,7 @@ public import Checkpoint
 import CheckpointArchive
 import CRIUImages
 
-/// Options of ``diff(_:_:options:)``.
+/// Options of ``diff(_:_:options:progress:)``.
 public struct DiffOptions: Sendable {
     /// The sections to compare (the memory section is the expensive one).
     public var sections: Set<DiffSection>
@@ -33,14 +33,34 @@ public struct DiffOptions: Sendable {
 /// let result = try diff(Checkpoint.open("gen1"), Checkpoint.open("gen2"))
 /// for m in result.memory { print(m.a.pid, m.changedPages, m.addedPages) }
 /// ```
-public func diff(_ a: Checkpoint, _ b: Checkpoint, options: DiffOptions = DiffOptions()) throws(CheckpointError) -> CheckpointDiff {
+///
+/// - Parameters:
+///   - options: the sections to compare and what to capture.
+///   - progress: told how the memory section advances: `done` of `total` pages, where `total` is
+///     the number of pages dumped on both sides of the paired processes (counted before comparing,
+///     only when a reporter is given). Called on the calling thread, about once per 1,024 pages
+///     (or 8 MiB read); `done` never decreases and ends at `total`. Where pages are hashed first
+///     (a compressed archive on either side), `done` measures work: hashing each side's pages is
+///     a third of it and reading the pages that differ again the last third. Not called when the
+///     memory section is not compared. Throttle any drawing.
+public func diff(
+    _ a: Checkpoint, _ b: Checkpoint, options: DiffOptions = DiffOptions(),
+    progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil
+) throws(CheckpointError) -> CheckpointDiff {
     let needsMemoryStrings = options.sections.contains(.processes)
-    return try diff(CheckpointSnapshot(a, readMemory: needsMemoryStrings), CheckpointSnapshot(b, readMemory: needsMemoryStrings), options: options)
+    return try diff(CheckpointSnapshot(a, readMemory: needsMemoryStrings), CheckpointSnapshot(b, readMemory: needsMemoryStrings),
+                    options: options, progress: progress)
 }
 
 /// Compares two snapshots (see ``CheckpointSnapshot``; edit one to see how a change is reported).
-public func diff(_ a: CheckpointSnapshot, _ b: CheckpointSnapshot, options: DiffOptions = DiffOptions()) throws(CheckpointError) -> CheckpointDiff {
+///
+/// `progress` is as for the overload that compares two ``Checkpoint``s.
+public func diff(
+    _ a: CheckpointSnapshot, _ b: CheckpointSnapshot, options: DiffOptions = DiffOptions(),
+    progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil
+) throws(CheckpointError) -> CheckpointDiff {
     var differ = Differ(a: a, b: b, options: options)
+    differ.progress = progress
     return try differ.run()
 }
 
@@ -57,6 +77,8 @@ struct Differ {
     /// Each side's container id (full and short): replaced by `<id>` in mount, cgroup and fd paths, so
     /// two containers' otherwise equal paths compare equal (the id itself is reported once, in `container`).
     let ids: [[String]]
+    /// Told how the memory section advances (see ``diff(_:_:options:progress:)``).
+    var progress: ((_ done: UInt64, _ total: UInt64) -> Void)?
 
     init(a: CheckpointSnapshot, b: CheckpointSnapshot, options: DiffOptions) {
         self.a = a
@@ -443,10 +465,30 @@ struct Differ {
     mutating func diffMemory() throws(CheckpointError) {
         var budget = options.hexdumpBytes
         let pages = PageDiff(hexdumpBytes: options.hexdumpBytes)
-        for (i, j, _) in pairs {
+        let memoryPairs = pairs.filter { a.processes[$0.a].process.memory != nil && b.processes[$0.b].process.memory != nil }
+        // With a reporter: each pair's share of the pages to compare, counted first.
+        var shares: [UInt64] = []
+        var total: UInt64 = 0
+        if let progress {
+            shares = memoryPairs.map { Self.comparedPages(a.checkpoint, a.processes[$0.a].process.pid, b.checkpoint, b.processes[$0.b].process.pid) }
+            total = shares.reduce(0, +)
+            progress(0, total)
+        }
+        var finished: UInt64 = 0
+        for (k, (i, j, _)) in memoryPairs.enumerated() {
             let pa = a.processes[i].process, pb = b.processes[j].process
-            guard pa.memory != nil, pb.memory != nil else { continue }
-            guard let m = try pages.compare(a.checkpoint, pid: pa.pid, b.checkpoint, pid: pb.pid, comm: (pa.command, pb.command), budget: &budget)
+            var report: ((Int, Int) -> Void)?
+            if let progress {
+                let share = shares[k], base = finished
+                var last = UInt64.max
+                report = { done, of in
+                    let now = min(share, of > 0 ? share * UInt64(done) / UInt64(of) : share)
+                    if now != last { last = now; progress(base + now, total) }
+                }
+                finished += share
+            }
+            guard let m = try pages.compare(a.checkpoint, pid: pa.pid, b.checkpoint, pid: pb.pid, comm: (pa.command, pb.command),
+                                            budget: &budget, progress: report)
             else { continue }
             if m.ranges.isEmpty {
                 unchanged(.memory, "\(pa.pid) \(pa.command): \(m.comparedPages) pages")
@@ -454,6 +496,18 @@ struct Differ {
                 result.memory.append(m)
             }
         }
+        progress?(total, total)
+    }
+
+    /// The pages dumped on both sides of one pair (what ``PageDiff`` will compare); 0 when they
+    /// cannot be counted (the comparison then reports the problem).
+    static func comparedPages(_ a: Checkpoint, _ aPID: UInt32, _ b: Checkpoint, _ bPID: UInt32) -> UInt64 {
+        guard let spaceA = (try? a.addressSpace(aPID)) ?? nil, let spaceB = (try? b.addressSpace(bPID)) ?? nil,
+              spaceA.pageSize == spaceB.pageSize, spaceA.pageSize > 0
+        else { return 0 }
+        return PageDiff.segments(PageDiff.slots(spaceA), PageDiff.slots(spaceB))
+            .filter { $0.kind == .compare }
+            .reduce(0) { $0 + ($1.end - $1.start) / spaceA.pageSize }
     }
 
     // MARK: - File descriptors and sockets

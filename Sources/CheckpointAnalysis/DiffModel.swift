@@ -246,7 +246,7 @@ public struct SectionSummary: Hashable, Sendable, Codable {
     public var isEmpty: Bool { added == 0 && removed == 0 && changed == 0 }
 }
 
-/// The differences between two checkpoints, section by section. Build with ``diff(_:_:options:)``.
+/// The differences between two checkpoints, section by section. Build with ``diff(_:_:options:progress:)``.
 public struct CheckpointDiff: Hashable, Sendable, Codable {
     public var schema = "ckpt-inspect/diff/v1"
     public var a: DiffSide

@@ -120,8 +120,13 @@ public struct PageDiff: Sendable {
 
     /// Compares the memory of process `aPID` in `a` with process `bPID` in `b`.
     /// `budget` is the remaining hexdump budget, shared by all processes of a diff.
+    ///
+    /// `progress`, when given, is told `done` of `total` units of work as the comparison advances
+    /// (per chunk read, per 1,024 pages streamed) and last `total` of `total`. A unit is a page
+    /// compared when both sides are read directly; when pages are hashed first, hashing each side
+    /// is a third of the work and reading the differing pages again the last third.
     public func compare(_ a: Checkpoint, pid aPID: UInt32, _ b: Checkpoint, pid bPID: UInt32, comm: (String, String),
-                        budget: inout Int) throws(CheckpointError) -> ProcessMemory? {
+                        budget: inout Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CheckpointError) -> ProcessMemory? {
         guard let spaceA = try a.addressSpace(aPID), let spaceB = try b.addressSpace(bPID) else { return nil }
         let pageSize = spaceB.pageSize
         let refA = ProcessRef(pid: aPID, comm: comm.0), refB = ProcessRef(pid: bPID, comm: comm.1)
@@ -149,6 +154,7 @@ public struct PageDiff: Sendable {
                 if !captured.isEmpty { lines[page] = captured }
             }
         }
+        var units = total, unitsDone = 0
         if Self.allSeekable(a, compareSegments.compactMap(\.aFile)) && Self.allSeekable(b, compareSegments.compactMap(\.bFile)) {
             // Direct compare, address order, large preads.
             let readerA = MemberCache(), readerB = MemberCache()
@@ -178,6 +184,8 @@ public struct PageDiff: Sendable {
                         }
                     }
                     done += UInt64(n)
+                    unitsDone += n / ps
+                    progress?(unitsDone, units)
                 }
             }
         } else if total > 0 {
@@ -186,8 +194,14 @@ public struct PageDiff: Sendable {
             let spansB = compareSegments.map { Span(file: $0.bFile!, offset: $0.bOffset, count: Int(($0.end - $0.start) / pageSize), first: $0.firstPage) }
             var hashesA = [UInt64](repeating: 0, count: total)
             var hashesB = [UInt64](repeating: 0, count: total)
-            try Self.forEachPage(a, spansA, pageSize: ps) { i, page in hashesA[i] = XXHash64.hash(page) }
-            try Self.forEachPage(b, spansB, pageSize: ps) { i, page in hashesB[i] = XXHash64.hash(page) }
+            // Progress: hashing each side is a third of the work, reading the suspects again the last third.
+            units = 3 * total
+            func hashed() {
+                unitsDone += 1
+                if unitsDone & 1023 == 0 { progress?(unitsDone, units) }
+            }
+            try Self.forEachPage(a, spansA, pageSize: ps) { i, page in hashesA[i] = XXHash64.hash(page); hashed() }
+            try Self.forEachPage(b, spansB, pageSize: ps) { i, page in hashesB[i] = XXHash64.hash(page); hashed() }
             var suspects: [Int] = []
             for i in 0..<total where hashesA[i] != hashesB[i] { suspects.append(i) }
             hashesA = []
@@ -202,6 +216,11 @@ public struct PageDiff: Sendable {
                 }
                 let seg = compareSegments[low - 1]
                 return (seg, page - seg.firstPage)
+            }
+            var fetched = 0
+            func refetched() {
+                fetched += 1
+                if fetched & 1023 == 0 { progress?(2 * total + total * fetched / (2 * suspects.count), units) }
             }
             var batchStart = 0
             while batchStart < suspects.count {
@@ -220,12 +239,15 @@ public struct PageDiff: Sendable {
                 defer { held.deallocate() }
                 try Self.forEachPage(a, batchA, pageSize: ps) { slot, page in
                     (held.baseAddress! + slot * ps).copyMemory(from: page.baseAddress!, byteCount: ps)
+                    refetched()
                 }
                 try Self.forEachPage(b, batchB, pageSize: ps) { slot, page in
                     note(batch[slot], addresses[slot], UnsafeRawPointer(held.baseAddress! + slot * ps), page.baseAddress!)
+                    refetched()
                 }
             }
         }
+        progress?(units, units)
         // Ranges, in address order.
         var result = ProcessMemory(a: refA, b: refB, pageSize: pageSize, comparedPages: UInt64(total), changedPages: 0,
                                    addedPages: 0, removedPages: 0, unreadablePages: 0, differingBytes: 0, ranges: [])

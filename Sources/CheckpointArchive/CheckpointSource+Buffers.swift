@@ -1,3 +1,12 @@
+internal import CLibArchive
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 extension CheckpointSource {
     /// Reads bytes of a member's data at `offset` into `buffer`, without allocating: for plain tars and
     /// directories (``isSeekable``). Returns the number of bytes read (fewer only at the member's end).
@@ -18,18 +27,7 @@ extension CheckpointSource {
             data.withUnsafeBytes { window.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<Int(offset) + length])) }
             return length
         }
-        let file: OpenFile
-        let base: UInt64
-        if let dataOffset = target.dataOffset, let archiveFile = self.file {
-            file = archiveFile
-            base = dataOffset
-        } else if let filePath = target.filePath {
-            file = try OpenFile.open(filePath, source: path, member: target.escapedName, noFollow: true)
-            base = 0
-        } else {
-            throw ArchiveError(.notSeekable, source: path, member: target.escapedName,
-                               message: "the member of a compressed archive is read by streaming")
-        }
+        let (file, base) = try seekableFile(of: target)
         switch file.read(into: window, at: base + offset) {
         case .success(let n):
             if n < length {
@@ -40,5 +38,118 @@ extension CheckpointSource {
             throw ArchiveError(.io, source: path, member: target.escapedName, offset: base + offset,
                                message: "read failed: \(POSIX.message(f.errorNumber))")
         }
+    }
+
+    /// Copies `count` bytes of a member's data at `offset` into the open file `descriptor` at
+    /// `outputOffset`, without passing them through the caller: inside the kernel
+    /// (`copy_file_range`) where the system allows, otherwise through a small buffer. For plain
+    /// tars, directories and members kept in memory; the file position of `descriptor` is not used.
+    ///
+    /// - Returns: the number of bytes copied (fewer than `count` only at the member's end).
+    /// - Throws: ``ArchiveError``: `.notSeekable` for compressed archives and stdin (use `stream`),
+    ///   `.invalidArgument` when `offset` is past the end, `.truncated`, `.io` (a failed write
+    ///   names the output offset).
+    public func copy(
+        _ member: ArchiveMember, at offset: UInt64, count: Int, to descriptor: Int32, at outputOffset: UInt64
+    ) throws(ArchiveError) -> Int {
+        let target = try dataMember(member)
+        guard offset <= target.size, count >= 0 else {
+            throw ArchiveError(.invalidArgument, source: path, member: target.escapedName,
+                               message: "range \(offset)+\(count) is outside the \(target.size)-byte member")
+        }
+        let length = Int(min(UInt64(count), target.size - offset))
+        if length == 0 { return 0 }
+        if let index = target.index, let data = retained[index] {
+            let failure = data.withUnsafeBytes { all -> ArchiveError? in
+                do throws(ArchiveError) {
+                    try Self.writeAll(UnsafeRawBufferPointer(rebasing: all[Int(offset)..<Int(offset) + length]), to: descriptor,
+                                      at: outputOffset, source: path, member: target.escapedName)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+            return length
+        }
+        let (file, base) = try seekableFile(of: target)
+        // A region of a shorter file (a truncated archive) ends where the file does.
+        let available = file.size > base + offset ? file.size - (base + offset) : 0
+        if available < UInt64(length) {
+            throw ArchiveError(.truncated, source: path, member: target.escapedName,
+                               offset: base + offset + available, message: "truncated")
+        }
+        var input = Int64(file.base + base + offset)
+        var output = Int64(outputOffset)
+        var done = 0
+        while done < length {
+            let n = ckpt_copy_file_range(file.fd, &input, descriptor, &output, length - done)
+            if n > 0 {
+                done += n
+                continue
+            }
+            if n == 0 {
+                throw ArchiveError(.truncated, source: path, member: target.escapedName,
+                                   offset: base + offset + UInt64(done), message: "truncated")
+            }
+            let err = errno
+            if err == EINTR { continue }
+            guard err == ENOSYS || err == EXDEV || err == EINVAL || err == EOPNOTSUPP || err == EBADF || err == EPERM else {
+                throw ArchiveError(.io, source: path, member: target.escapedName, offset: outputOffset + UInt64(done),
+                                   message: "copy failed: \(POSIX.message(err))")
+            }
+            // No in-kernel copy between these two files: through a buffer.
+            // (Alignment 16: glibc serves it with malloc; a larger one uses memalign, which
+            // fragments the heap when repeated.)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 16)
+            defer { buffer.deallocate() }
+            while done < length {
+                let want = min(buffer.count, length - done)
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])
+                switch file.read(into: chunk, at: base + offset + UInt64(done)) {
+                case .success(let got) where got == want:
+                    try Self.writeAll(UnsafeRawBufferPointer(chunk), to: descriptor, at: outputOffset + UInt64(done),
+                                      source: path, member: target.escapedName)
+                    done += got
+                case .success(let got):
+                    throw ArchiveError(.truncated, source: path, member: target.escapedName,
+                                       offset: base + offset + UInt64(done + got), message: "truncated")
+                case .failure(let f):
+                    throw ArchiveError(.io, source: path, member: target.escapedName, offset: base + offset + UInt64(done),
+                                       message: "read failed: \(POSIX.message(f.errorNumber))")
+                }
+            }
+        }
+        return length
+    }
+
+    /// `pwrite`s all of `bytes` at `offset`, retrying short writes.
+    static func writeAll(
+        _ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: UInt64, source: String, member: String?
+    ) throws(ArchiveError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                let err = errno
+                if err == EINTR { continue }
+                throw ArchiveError(.io, source: source, member: member, offset: offset + UInt64(done),
+                                   message: "write failed: \(POSIX.message(err))")
+            }
+            done += n
+        }
+    }
+
+    /// The open file holding a member's data and where the data starts in it: the archive for a
+    /// plain tar, the member's own file for a directory.
+    private func seekableFile(of target: ArchiveMember) throws(ArchiveError) -> (OpenFile, UInt64) {
+        if let dataOffset = target.dataOffset, let archiveFile = self.file {
+            return (archiveFile, dataOffset)
+        }
+        if let filePath = target.filePath {
+            return (try openFiles.open(filePath, source: path, member: target.escapedName), 0)
+        }
+        throw ArchiveError(.notSeekable, source: path, member: target.escapedName,
+                           message: "the member of a compressed archive is read by streaming")
     }
 }

@@ -52,7 +52,7 @@ extension CheckpointSource {
         } else if let dataOffset = target.dataOffset, let file {
             origin = .region(file, start: dataOffset, size: target.size)
         } else if let filePath = target.filePath {
-            let file = try OpenFile.open(filePath, source: path, member: target.escapedName, noFollow: true)
+            let file = try openFiles.open(filePath, source: path, member: target.escapedName)
             origin = .region(file, start: 0, size: file.size)
         } else {
             origin = .memory(try read(target, maxBytes: Self.nestedInMemoryLimit))

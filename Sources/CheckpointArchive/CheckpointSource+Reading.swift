@@ -54,7 +54,7 @@ extension CheckpointSource {
             return try pread(file, at: dataOffset + offset, count: length, member: target)
         }
         if let filePath = target.filePath {
-            let file = try OpenFile.open(filePath, source: path, member: target.escapedName, noFollow: true)
+            let file = try openFiles.open(filePath, source: path, member: target.escapedName)
             return try pread(file, at: offset, count: length, member: target)
         }
         var slice: [UInt8] = []
@@ -136,7 +136,7 @@ extension CheckpointSource {
                 file = archive
                 start = dataOffset
             } else {
-                file = try OpenFile.open(target.filePath ?? "", source: path, member: target.escapedName, noFollow: true)
+                file = try openFiles.open(target.filePath ?? "", source: path, member: target.escapedName)
                 start = 0
             }
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(UInt64(chunkSize), max(target.size, 1))), alignment: 16)
@@ -239,7 +239,7 @@ extension CheckpointSource {
         }
         var wanted: [Int: ArchiveMember] = [:]
         for target in targets { if let index = target.index { wanted[index] = target } }
-        let input = ArchiveInput(.file(file), blockSize: compression == .none ? 64 << 10 : 256 << 10)
+        let input = ArchiveInput(.file(file), blockSize: compression == .none ? 64 << 10 : 256 << 10, progress: options.progress)
         var reader = try TarReader(input: input, compression: compression, source: path)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }

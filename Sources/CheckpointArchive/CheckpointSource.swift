@@ -50,18 +50,42 @@ public struct CheckpointSource: Sendable {
         /// directory itself when it holds `checkpoint/`, else (a bare CRIU images directory,
         /// whose `parent` link points at a sibling such as `../pre2`) its parent directory.
         public var root: String?
+        /// Called as an archive is read: by the indexing pass of ``CheckpointSource/open(path:options:)``
+        /// and by every later pass over a compressed archive (`stream`, reads of big members), with the
+        /// archive bytes consumed so far (compressed bytes for a compressed archive) and the archive's
+        /// size, or 0 when the size is not known (stdin). `done` restarts from 0 with each pass.
+        ///
+        /// Calls come from the reading thread, once per block read (256 KiB for compressed
+        /// archives); throttle any drawing. Directories and reads of plain tars by position make no
+        /// calls. The reporter takes no part in equality or hashing of the options.
+        public var progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)? {
+            get { reporter.body }
+            set { reporter = ProgressReporter(body: newValue) }
+        }
+        private var reporter: ProgressReporter
 
         /// Creates options; every argument has the documented default.
         public init(
             inMemoryLimit: UInt64 = 16 << 20, retainedLimit: UInt64 = 512 << 20,
-            maxUncompressedBytes: UInt64 = 1 << 40, maxMembers: Int = 1_000_000, root: String? = nil
+            maxUncompressedBytes: UInt64 = 1 << 40, maxMembers: Int = 1_000_000, root: String? = nil,
+            progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)? = nil
         ) {
             self.inMemoryLimit = inMemoryLimit
             self.retainedLimit = retainedLimit
             self.maxUncompressedBytes = maxUncompressedBytes
             self.maxMembers = maxMembers
             self.root = root
+            self.reporter = ProgressReporter(body: progress)
         }
+    }
+
+    /// Holds ``Options/progress``: every reporter compares equal, so options that differ only in
+    /// their reporter are equal (a reporter does not change what is read).
+    struct ProgressReporter: Hashable, Sendable {
+        var body: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)?
+
+        static func == (lhs: Self, rhs: Self) -> Bool { true }
+        func hash(into hasher: inout Hasher) {}
     }
 
     /// The path as given (`-` for stdin).
@@ -81,6 +105,8 @@ public struct CheckpointSource: Sendable {
 
     let file: OpenFile?
     let retained: [Int: [UInt8]]
+    /// Descriptors of a directory's member files, opened once and reused by every read.
+    let openFiles = OpenFileCache()
     let byPath: [[UInt8]: Int]
     let implicitDirectories: Set<[UInt8]>
     /// Directories only: the opened directory's absolute path.
@@ -145,7 +171,7 @@ public struct CheckpointSource: Sendable {
                 .notAnArchive, source: path, offset: 0,
                 message: "no tar or compression magic (starts with \(hex(prefix.prefix(8))))")
         }
-        let input = ArchiveInput(.file(file), blockSize: compression == .none ? 16 << 10 : 256 << 10)
+        let input = ArchiveInput(.file(file), blockSize: compression == .none ? 16 << 10 : 256 << 10, progress: options.progress)
         let index = try Indexer.run(
             input: input, compression: compression, source: path, options: options,
             plain: compression == .none ? file : nil)
@@ -169,7 +195,7 @@ public struct CheckpointSource: Sendable {
                 .notAnArchive, source: name, offset: 0,
                 message: "no tar or compression magic (starts with \(hex(prefix.prefix(8))))")
         }
-        let input = ArchiveInput(.stream(fd: fd), pending: prefix, blockSize: 256 << 10)
+        let input = ArchiveInput(.stream(fd: fd), pending: prefix, blockSize: 256 << 10, progress: options.progress)
         let index = try Indexer.run(input: input, compression: compression, source: name, options: options, plain: nil)
         return CheckpointSource(path: name, kind: .stdin(compression), index: index, options: options, file: nil)
     }

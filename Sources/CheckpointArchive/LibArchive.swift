@@ -31,11 +31,26 @@ final class ArchiveInput {
     private(set) var bytesRead: UInt64 = 0
     /// The `errno` of a failed read, for the error libarchive then reports.
     var failure: Int32 = 0
+    /// ``CheckpointSource/Options/progress``: told after each block read.
+    private let progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)?
 
-    init(_ origin: Origin, pending: [UInt8] = [], blockSize: Int) {
+    init(_ origin: Origin, pending: [UInt8] = [], blockSize: Int,
+         progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)? = nil) {
         self.origin = origin
         self.pending = pending
         self.buffer = .allocate(byteCount: blockSize, alignment: 16)
+        self.progress = progress
+    }
+
+    /// Tells the reporter how far the input has been read.
+    private func report() {
+        guard let progress else { return }
+        switch origin {
+        case .file(let file): progress(position, file.size)
+        case .region(_, _, let size): progress(position, size)
+        case .memory(let bytes): progress(position, UInt64(bytes.count))
+        case .stream: progress(bytesRead, 0)
+        }
     }
 
     deinit {
@@ -52,6 +67,7 @@ final class ArchiveInput {
             pending = []
             out.pointee = UnsafeRawPointer(storage.baseAddress!)
             bytesRead += UInt64(storage.count)
+            report()
             return storage.count
         }
         let result: Result<Int, POSIX.Failure>
@@ -80,6 +96,7 @@ final class ArchiveInput {
             position += UInt64(n)
             bytesRead += UInt64(n)
             out.pointee = UnsafeRawPointer(buffer.baseAddress!)
+            report()
             return n
         case .failure(let f):
             failure = f.errorNumber

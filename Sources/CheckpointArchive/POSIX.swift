@@ -1,3 +1,4 @@
+internal import Synchronization
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Musl)
@@ -173,5 +174,27 @@ enum POSIX {
         guard let resolved = realpath(path, nil) else { return .failure(Failure(errorNumber: errno)) }
         defer { free(resolved) }
         return .success(String(cString: resolved))
+    }
+}
+
+/// The open descriptors of a directory source's member files: a read opens a file once, not once
+/// per call (a memory dump reads tens of thousands of page runs). Bounded: when more than
+/// `capacity` files are open, the cache is emptied and the descriptors close as their last
+/// reader lets go.
+final class OpenFileCache: Sendable {
+    private let files = Mutex<[String: OpenFile]>([:])
+    let capacity: Int
+
+    init(capacity: Int = 64) { self.capacity = capacity }
+
+    /// The open file at `path` (not following a final symlink), opening it on first use.
+    func open(_ path: String, source: String, member: String?) throws(ArchiveError) -> OpenFile {
+        if let file = files.withLock({ $0[path] }) { return file }
+        let file = try OpenFile.open(path, source: source, member: member, noFollow: true)
+        files.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[path] = file
+        }
+        return file
     }
 }

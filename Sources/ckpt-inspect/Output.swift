@@ -1,12 +1,20 @@
 import Foundation
 
 /// Where command output goes, and the error convention: `ckpt-inspect: <file>: <problem>` on stderr.
+/// Both erase a progress line first (``ProgressLine``), so output never lands after one.
 enum Output {
     static func write(_ text: String) {
+        ProgressLine.standardError.erase()
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    static func write(_ data: Data) {
+        ProgressLine.standardError.erase()
+        FileHandle.standardOutput.write(data)
+    }
+
     static func error(_ text: String) {
+        ProgressLine.standardError.erase()
         FileHandle.standardError.write(Data(("ckpt-inspect: " + text + "\n").utf8))
     }
 }

@@ -26,6 +26,8 @@ struct Decode: ParsableCommand {
     @Flag(name: .long, help: "Reproduce crit's known mislabels (task states 3/6, irmap device encoding).")
     var critCompatible = false
 
+    @OptionGroup var diagnostics: DiagnosticOptions
+
     func validate() throws {
         if (path == nil) == (dir == nil) {
             throw ValidationError("give either an image PATH or --dir DIR")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CheckpointAnalysis
 import Foundation
 
@@ -26,6 +27,7 @@ struct Diff: ParsableCommand {
     @Flag(name: .long, help: "With --html: overwrite --output.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of A.") var previousA: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of B.") var previousB: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
         let trouble = ExitCode(2)
@@ -59,10 +61,22 @@ struct Diff: ParsableCommand {
         }
         let result: CheckpointDiff
         let checkpointB: Checkpoint
+        let json = format == "json"
         do {
-            let a = try Checkpoint.open(pathA, options: .init(previous: previousA, listNestedArchives: sections.contains(.files)))
-            checkpointB = try Checkpoint.open(pathB, options: .init(previous: previousB, listNestedArchives: sections.contains(.files)))
-            result = try diff(a, checkpointB, options: options)
+            // Each side's reader keeps reporting its later passes (hashing pages of a compressed archive).
+            let readingA = diagnostics.reading(pathA, json: json)
+            defer { readingA.finish() }
+            let a = try Checkpoint.open(pathA, options: .init(previous: previousA, source: .init(progress: readingA.reporter),
+                                                              listNestedArchives: sections.contains(.files)))
+            readingA.finish()
+            let readingB = diagnostics.reading(pathB, json: json)
+            defer { readingB.finish() }
+            checkpointB = try Checkpoint.open(pathB, options: .init(previous: previousB, source: .init(progress: readingB.reporter),
+                                                                    listNestedArchives: sections.contains(.files)))
+            readingB.finish()
+            let comparing = diagnostics.progress("comparing memory", unit: .items("pages"), json: json)
+            defer { comparing.finish() }
+            result = try diff(a, checkpointB, options: options, progress: comparing.reporter)
         } catch {
             Output.error(error.description)
             throw trouble
@@ -84,10 +98,10 @@ struct Diff: ParsableCommand {
                 Output.error("cannot encode the result: \(error)")
                 throw trouble
             }
-            FileHandle.standardOutput.write(data)
+            Output.write(data)
             Output.write("\n")
         } else {
-            Output.write(DiffText(result: result, showUnchanged: showUnchanged).render())
+            Output.write(DiffText(result: result, showUnchanged: showUnchanged, showWarnings: !diagnostics.quiet).render())
         }
         if !result.equal { throw ExitCode(1) }
     }
@@ -97,6 +111,8 @@ struct Diff: ParsableCommand {
 struct DiffText {
     var result: CheckpointDiff
     var showUnchanged: Bool
+    /// The result's warnings (not with `--quiet`).
+    var showWarnings = true
 
     static let maxValue = 160
 
@@ -153,7 +169,9 @@ struct DiffText {
         }
         out.append(side("---", result.a))
         out.append(side("+++", result.b))
-        for w in result.warnings { out.append("warning: " + Terminal.safe(w)) }
+        if showWarnings {
+            for w in result.warnings { out.append("warning: " + Terminal.safe(w)) }
+        }
         for section in result.sections {
             out.append("")
             out.append("== \(section.rawValue) ==")

@@ -11,6 +11,8 @@ struct Info: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @OptionGroup var diagnostics: DiagnosticOptions
+
     func run() throws {
         let bytes = try readUserFile(path)
         let name = (path as NSString).lastPathComponent

@@ -26,7 +26,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
 
     func run() throws {
-        let checkpoint = try openCheckpoint(path, previous: previous, nested: true)
+        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json))
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {

@@ -22,13 +22,16 @@ struct List: ParsableCommand {
         table.rightAligned = [5, 6, 7]
         var json: [JSONValue] = []
         var opened: [(path: String, checkpoint: Checkpoint, when: String)] = []
-        for (path, mtime) in found {
+        let progress = output.diagnostics.progress("reading checkpoints", unit: .items("checkpoints"), json: output.json)
+        for (k, (path, mtime)) in found.enumerated() {
+            progress.update(UInt64(k), UInt64(found.count))
             guard let c = try? Checkpoint.open(path, options: .init(listNestedArchives: false)) else { continue }
             guard c.inventory != nil || !c.processes.isEmpty else { continue }
             // The engine's checkpoint time, else when CRIU wrote inventory.img (the tar member's mtime), else the file's.
             let imageTime = ((try? c.images.member("inventory.img")) ?? nil).map { Date(timeIntervalSince1970: TimeInterval($0.modificationTime)) }
             opened.append((path, c, c.engine.checkpointed.map(Show.shortDate) ?? Self.format(imageTime ?? mtime)))
         }
+        progress.finish()
         opened.sort { $0.when > $1.when || ($0.when == $1.when && $0.path < $1.path) }
         for (path, c, when) in opened {
             let e = c.engine

@@ -12,6 +12,7 @@ struct Logs: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory, or a CRIU log file.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Flag(name: .long, help: "Show the context lines of every message, not only of the errors that matter.") var verbose = false
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
         let logs = try readLogs(path)
@@ -39,8 +40,10 @@ struct Logs: ParsableCommand {
         if !isDirectory.boolValue && path.hasSuffix(".log") {
             source = nil
         } else {
+            let progress = diagnostics.reading(path, json: format == .json)
+            defer { progress.finish() }
             do {
-                source = try CheckpointSource.open(path: path)
+                source = try CheckpointSource.open(path: path, options: .init(progress: progress.reporter))
             } catch {
                 guard error.code == .notAnArchive, !isDirectory.boolValue else {
                     Output.error(error.description)

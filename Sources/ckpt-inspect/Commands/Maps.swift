@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
@@ -25,7 +26,7 @@ struct Maps: ParsableCommand {
 
     func run() throws {
         let kinds = Set(kind.compactMap(VMAKind.init(rawValue:)))
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: output.diagnostics.reading(path, json: output.json))
         let addressRange = try range.map(parseRange)
         var json: [JSONValue] = []
         var text = ""
@@ -134,9 +135,13 @@ func parseAddress(_ text: String) -> UInt64? {
 }
 
 /// Opens a checkpoint for a command, printing the error convention and exiting 1 on failure.
-func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false) throws -> Checkpoint {
+///
+/// `progress` (``DiagnosticOptions/reading(_:json:)``) is told how far the archive has been read,
+/// while it is indexed and by every later pass over it; its line is erased once the checkpoint is open.
+func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil) throws -> Checkpoint {
+    defer { progress?.finish() }
     do {
-        return try Checkpoint.open(path, options: .init(previous: previous, listNestedArchives: nested))
+        return try Checkpoint.open(path, options: .init(previous: previous, source: .init(progress: progress?.reporter), listNestedArchives: nested))
     } catch {
         Output.error(error.description)
         throw ExitCode.badData

@@ -22,20 +22,21 @@ struct MemRead: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to this file instead of stdout (refuses to overwrite without --force).") var output: String?
     @Flag(name: .long, help: "Overwrite --output if it exists.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
         guard let start = parseAddress(address) else { throw ValidationError("--address must be hex") }
         guard let count = length.hasPrefix("0x") ? UInt64(length.dropFirst(2), radix: 16) : UInt64(length) else {
             throw ValidationError("--length must be a number")
         }
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
         _ = try selectProcesses(c, pid: pid)
         let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
         var out = Data()
         if raw {
             for s in segments {
                 if let bytes = s.bytes { out.append(contentsOf: bytes) } else {
-                    Output.error("\(path): pid \(pid): 0x\(String(s.address, radix: 16))+\(s.length): \(s.hole!.rawValue), not in the checkpoint (skipped)")
+                    diagnostics.warn("\(path): pid \(pid): 0x\(String(s.address, radix: 16))+\(s.length): \(s.hole!.rawValue), not in the checkpoint (skipped)")
                 }
             }
         } else {
@@ -44,7 +45,7 @@ struct MemRead: ParsableCommand {
         if let output {
             try SafeOutput.write(out, to: output, force: force)
         } else {
-            FileHandle.standardOutput.write(out)
+            Output.write(out)
         }
     }
 }

@@ -17,9 +17,10 @@ struct MemDump: ParsableCommand {
     @Flag(name: .long, help: "Write one ELF core file (<pid>.core) readable by gdb and readelf instead of region files.") var core = false
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
         _ = try selectProcesses(c, pid: pid)
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")
@@ -51,23 +52,11 @@ struct MemDump: ParsableCommand {
         for region in regions {
             let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
             let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
-            // Stream the region: dumped bytes are written as they are read, holes are left sparse.
-            let fd = handle.fileDescriptor
-            var offset: UInt64 = 0
+            // Dumped bytes are copied file to file as they are found; holes are left sparse.
             try withCheckpointErrorsThrowing {
-                try c.copyMemory(in: space, range: region, bytes: { chunk in
-                    var done = 0
-                    while done < chunk.count {
-                        let n = pwrite(fd, chunk.baseAddress! + done, chunk.count - done, off_t(offset) + off_t(done))
-                        if n < 0 { throw SafeOutput.Refused(description: "write failed: \(String(cString: strerror(errno)))") }
-                        done += n
-                    }
-                    offset += UInt64(chunk.count)
-                    written += UInt64(chunk.count)
-                }, hole: { length, why in
+                written += try c.writeMemory(in: space, range: region, to: handle.fileDescriptor) { offset, length, why in
                     holes.append("\(String(region.lowerBound + offset, radix: 16))-\(String(region.lowerBound + offset + length, radix: 16)) \(why.rawValue)")
-                    offset += length
-                })
+                }
             }
             try handle.truncate(atOffset: region.upperBound - region.lowerBound)
         }

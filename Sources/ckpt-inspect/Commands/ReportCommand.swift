@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CheckpointAnalysis
 import Foundation
 
@@ -13,11 +14,14 @@ struct HTMLReportCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The HTML file to write (refuses to overwrite without --force).") var output: String
     @Flag(name: .long, help: "Overwrite the output file.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
         var findings: [(severity: String, id: String, message: String)] = []
-        if let report = try? Verifier.verify(path, options: .init(previous: previous)) {
+        let progress = diagnostics.reading(path)
+        defer { progress.finish() }
+        if let report = try? Verifier.verify(path, options: .init(previous: previous, source: .init(progress: progress.reporter))) {
             findings = report.findings.map { ($0.severity.rawValue, $0.id, $0.message) }
         }
         let html = HTMLReport.render(c, findings: findings)

@@ -18,6 +18,7 @@ struct Search: ParsableCommand {
     @Option(name: .long, help: "Stop after this many hits.") var maxHits: Int = 10_000
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func validate() throws {
         if [hex, utf16, regex].filter({ $0 }).count > 1 { throw ValidationError("choose one of --hex, --utf16, --regex") }
@@ -52,10 +53,11 @@ struct Search: ParsableCommand {
         } else {
             searchPattern = .bytes(Array(pattern.utf8))
         }
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json))
         for p in pid { _ = try selectProcesses(c, pid: p) }
         let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
-        let progress = Progress(label: "scanning pages", enabled: format == .text)
+        let progress = diagnostics.progress("scanning pages", json: format == .json)
+        progress.start()
         let hits = try withCheckpointErrors { () throws(CheckpointError) in
             try search.run(in: c) { done, total in progress.update(done, total) }
         }
@@ -113,33 +115,8 @@ struct Search: ParsableCommand {
                 Output.write(line + "\n")
                 if let segments = contexts[i] { Output.write(Hexdump.render(segments)) }
             }
-            if hits.isEmpty { Output.error("\(path): no match") }
+            if hits.isEmpty { diagnostics.warn("\(path): no match") }
         }
         if hits.isEmpty { throw ExitCode(1) }
-    }
-}
-
-/// A progress line on stderr for long work, only when stderr is a terminal.
-final class Progress: @unchecked Sendable {
-    let label: String
-    let enabled: Bool
-    var lastDraw = Date.distantPast
-    var drawn = false
-
-    init(label: String, enabled: Bool = true) {
-        self.label = label
-        self.enabled = enabled && isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["CKPT_NO_PROGRESS"] == nil
-    }
-
-    func update(_ done: UInt64, _ total: UInt64) {
-        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 else { return }
-        lastDraw = Date()
-        let percent = total > 0 ? Int(done * 100 / total) : 0
-        FileHandle.standardError.write(Data("\r\(label): \(Size.text(done)) of \(Size.text(total)) (\(percent)%)\u{1B}[K".utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

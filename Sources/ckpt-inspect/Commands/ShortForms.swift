@@ -10,9 +10,10 @@ struct PS: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json))
         var table = Table(headers: ["PID", "PPID", "PGID", "SID", "STATE", "THR", "COMM", "CMDLINE"])
         table.rightAligned = [0, 1, 2, 3, 5]
         var json: [JSONValue] = []
@@ -36,21 +37,22 @@ struct Files: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "files", abstract: "List the open files of every process.")
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    var onlySockets: Bool { false }
+    @OptionGroup var diagnostics: DiagnosticOptions
 
-    func run() throws { try listFiles(path: path, format: format, socketsOnly: false) }
+    func run() throws { try listFiles(path: path, format: format, socketsOnly: false, diagnostics: diagnostics) }
 }
 
 struct Sockets: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sockets", abstract: "List the sockets of every process.")
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var diagnostics: DiagnosticOptions
 
-    func run() throws { try listFiles(path: path, format: format, socketsOnly: true) }
+    func run() throws { try listFiles(path: path, format: format, socketsOnly: true, diagnostics: diagnostics) }
 }
 
-func listFiles(path: String, format: OutputFormat, socketsOnly: Bool) throws {
-    let c = try openCheckpoint(path)
+func listFiles(path: String, format: OutputFormat, socketsOnly: Bool, diagnostics: DiagnosticOptions) throws {
+    let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json))
     var table = Table(headers: ["PID", "FD", "KIND", "TARGET", "DETAILS"])
     table.rightAligned = [0, 1]
     var json: [JSONValue] = []
@@ -71,9 +73,10 @@ struct Mounts: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mounts", abstract: "List the mounts of every mount namespace, from the images.")
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path)
+        let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json))
         switch format {
         case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/mounts/v1")), ("namespaces", Report.mounts(c))]).serialized() + "\n")
         case .text:

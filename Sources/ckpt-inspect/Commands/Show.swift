@@ -20,8 +20,10 @@ struct Show: ParsableCommand {
         var failed = false
         for path in paths {
             let checkpoint: Checkpoint
+            let progress = output.diagnostics.reading(path, json: output.json)
+            defer { progress.finish() }
             do {
-                checkpoint = try Checkpoint.open(path, options: .init(listNestedArchives: false))
+                checkpoint = try Checkpoint.open(path, options: .init(source: .init(progress: progress.reporter), listNestedArchives: false))
             } catch {
                 Output.error(error.description)
                 failed = true
@@ -62,8 +64,10 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
     var color: ColorMode = .auto
 
-    @Flag(name: .shortAndLong, help: "Print no warnings.")
-    var quiet = false
+    @OptionGroup var diagnostics: DiagnosticOptions
 
+    /// `--quiet`.
+    var quiet: Bool { diagnostics.quiet }
     var style: Style { Style(color) }
+    var json: Bool { format == .json }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CheckpointAnalysis
 import CRIUImages
 import Foundation
@@ -17,11 +18,15 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Flag(name: .long, help: "Also compare with this machine: architecture, page size, CRIU, kernel, CPU, files and ports.") var host = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
         let report: VerificationReport
+        let progress = diagnostics.reading(path, json: format == .json)
         do {
-            report = try Verifier.verify(path, options: .init(previous: previous, host: host ? HostEnvironment.probe() : nil))
+            defer { progress.finish() }
+            report = try Verifier.verify(path, options: .init(previous: previous, source: .init(progress: progress.reporter),
+                                                              host: host ? HostEnvironment.probe() : nil))
         } catch {
             Output.error(error.description)
             throw ExitCode.usage
