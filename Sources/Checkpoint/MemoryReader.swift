@@ -1,5 +1,7 @@
 import CheckpointArchive
 import CRIUImages
+import Foundation
+internal import Synchronization
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Musl)
@@ -182,129 +184,114 @@ extension Checkpoint {
 }
 
 extension Checkpoint {
-    /// Streams a range of a process's memory in address order without holding it: `bytes` receives the
-    /// data of dumped pages (a buffer valid only during the call), `hole` the length of each range the
-    /// checkpoint does not hold. Plain tars and directories are read with `pread` into one reused buffer;
-    /// compressed archives with one streaming pass per call.
-    public func copyMemory(in space: AddressSpace, range: Range<UInt64>, bytes: (UnsafeRawBufferPointer) throws -> Void,
-                           hole: (UInt64, MemoryHole) throws -> Void) throws {
-        let pieces = space.pieces(address: range.lowerBound, length: UInt64(range.count))
+    /// Writes ranges of an address space into open files, byte `range.lowerBound` of each at offset 0
+    /// of its `descriptor`: dumped bytes are copied file to file (in the kernel with
+    /// `copy_file_range` for plain tars and directories, several files at once on a multi-core
+    /// machine; in **one** streaming pass over a compressed archive, whatever the number of
+    /// ranges), and holes are left unwritten (sparse).
+    ///
+    /// - Returns: per target, in order, the bytes written and the holes (``MemorySegment`` with no
+    ///   bytes, a ``MemoryHole`` reason and absolute addresses).
+    public func writeMemory(
+        in space: AddressSpace, to targets: [(range: Range<UInt64>, descriptor: Int32)]
+    ) throws(CheckpointError) -> [(written: UInt64, holes: [MemorySegment])] {
         let sets = imageSets
-        let seekable = pieces.allSatisfy { piece in
-            if case .file(let file, _) = piece.location { return sets[file.set].source.isSeekable }
-            return true
+        let plans = targets.map { space.pieces(address: $0.range.lowerBound, length: UInt64($0.range.count)) }
+        var results = plans.enumerated().map { index, pieces in
+            (written: UInt64(0), holes: pieces.compactMap { piece -> MemorySegment? in
+                guard case .hole(let why) = piece.location else { return nil }
+                return MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)
+            })
         }
-        guard seekable else {
-            // One batched fetch (a streaming pass) per 64 MiB of the range.
-            var cursor = range.lowerBound
-            while cursor < range.upperBound {
-                let count = min(range.upperBound - cursor, 64 << 20)
-                for segment in try readMemory(in: space, address: cursor, length: count) {
-                    if let data = segment.bytes { try data.withUnsafeBytes { try bytes($0) } } else { try hole(segment.length, segment.hole ?? .zeroFilled) }
-                }
-                cursor += count
-            }
-            return
-        }
-        // A buffer no larger than the range (small VMAs are common), at most 256 KiB: it stays in
-        // the CPU cache between the read and the consumer's write, and needs no fresh page faults.
-        let blockSize = Int(min(UInt64(256 << 10), max(UInt64(4096), UInt64(range.count))))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
-        defer { buffer.deallocate() }
         var members: [PagesFile: ArchiveMember] = [:]
-        for piece in pieces {
-            switch piece.location {
-            case .hole(let why):
-                try hole(piece.length, why)
-            case .file(let file, let offset):
-                let member = try members[file] ?? self.member(of: file)
-                members[file] = member
-                let source = sets[file.set].source
-                var done: UInt64 = 0
-                while done < piece.length {
-                    let want = Int(min(UInt64(blockSize), piece.length - done))
-                    let n: Int
-                    do {
-                        n = try source.read(member, at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]))
-                    } catch {
-                        throw CheckpointError(error)
+        for pieces in plans {
+            for piece in pieces {
+                if case .file(let file, _) = piece.location, members[file] == nil { members[file] = try member(of: file) }
+            }
+        }
+        let seekable = members.keys.allSatisfy { sets[$0.set].source.isSeekable }
+        guard seekable else {
+            // One pass over the archive for every range: each slice is written where it belongs.
+            var pieces: [(file: PagesFile, offset: UInt64, length: UInt64)] = []
+            var destination: [(target: Int, position: UInt64)] = []
+            var byFile: [PagesFile: [Int]] = [:]
+            for (t, plan) in plans.enumerated() {
+                for piece in plan {
+                    guard case .file(let file, let offset) = piece.location else { continue }
+                    byFile[file, default: []].append(pieces.count)
+                    pieces.append((file, offset, piece.length))
+                    destination.append((t, piece.address - targets[t].range.lowerBound))
+                    results[t].written += piece.length
+                }
+            }
+            var failure: CheckpointError?
+            try streamPieces(byFile: byFile, pieces: pieces) { index, position, slice in
+                guard failure == nil else { return }
+                let (t, start) = destination[index]
+                failure = Self.writeAll(slice, to: targets[t].descriptor, at: start + position, source: path)
+            }
+            if let failure { throw failure }
+            return results
+        }
+        // Seekable: the ranges are shared among workers, each copying whole ranges.
+        let memberOf = members
+        let next = Atomic<Int>(0)
+        let failure = Mutex<CheckpointError?>(nil)
+        let written = Mutex<[UInt64]>(Array(repeating: 0, count: targets.count))
+        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount, targets.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let t = next.add(1, ordering: .relaxed).oldValue
+                guard t < targets.count else { return }
+                do throws(CheckpointError) {
+                    var total: UInt64 = 0
+                    for piece in plans[t] {
+                        guard case .file(let file, let offset) = piece.location, let member = memberOf[file] else { continue }
+                        let source = sets[file.set].source
+                        let position = piece.address - targets[t].range.lowerBound
+                        var done: UInt64 = 0
+                        while done < piece.length {
+                            // copy_file_range moves at most about 2 GiB a call.
+                            let want = Int(min(piece.length - done, 1 << 30))
+                            let n: Int
+                            do throws(ArchiveError) {
+                                n = try source.copy(member, at: offset + done, count: want, to: targets[t].descriptor, at: position + done)
+                            } catch {
+                                throw CheckpointError(error)
+                            }
+                            if n < want {
+                                throw CheckpointError(.inconsistent, source: path, file: file.description, offset: offset + done + UInt64(n),
+                                                      message: "the pages file ends inside a page the pagemap lists")
+                            }
+                            done += UInt64(n)
+                        }
+                        total += piece.length
                     }
-                    if n == 0 { break }
-                    try bytes(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-                    done += UInt64(n)
+                    written.withLock { $0[t] = total }
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
                 }
             }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
+        let totals = written.withLock { $0 }
+        for t in results.indices { results[t].written = totals[t] }
+        return results
     }
 
-    /// Writes `range` of an address space into the open file `descriptor`, byte `range.lowerBound`
-    /// at offset 0: dumped bytes are copied file to file (in the kernel, with `copy_file_range`,
-    /// for plain tars and directories; streamed for compressed archives), and holes are left
-    /// unwritten (sparse) and reported to `hole` with their offset in the range and their length.
-    ///
-    /// - Returns: the number of bytes written.
-    public func writeMemory(
-        in space: AddressSpace, range: Range<UInt64>, to descriptor: Int32,
-        hole: (_ offset: UInt64, _ length: UInt64, MemoryHole) throws -> Void
-    ) throws -> UInt64 {
-        let pieces = space.pieces(address: range.lowerBound, length: UInt64(range.count))
-        let sets = imageSets
-        let seekable = pieces.allSatisfy { piece in
-            if case .file(let file, _) = piece.location { return sets[file.set].source.isSeekable }
-            return true
-        }
-        var position: UInt64 = 0
-        var written: UInt64 = 0
-        guard seekable else {
-            try copyMemory(in: space, range: range, bytes: { chunk in
-                var done = 0
-                while done < chunk.count {
-                    let n = pwrite(descriptor, chunk.baseAddress! + done, chunk.count - done, off_t(position) + off_t(done))
-                    if n < 0 {
-                        let err = errno
-                        if err == EINTR { continue }
-                        throw CheckpointError(.output, source: path, offset: position + UInt64(done),
-                                              message: "write failed: \(String(cString: strerror(err)))")
-                    }
-                    done += n
-                }
-                position += UInt64(chunk.count)
-                written += UInt64(chunk.count)
-            }, hole: { length, why in
-                try hole(position, length, why)
-                position += length
-            })
-            return written
-        }
-        var members: [PagesFile: ArchiveMember] = [:]
-        for piece in pieces {
-            switch piece.location {
-            case .hole(let why):
-                try hole(position, piece.length, why)
-            case .file(let file, let offset):
-                let member = try members[file] ?? self.member(of: file)
-                members[file] = member
-                let source = sets[file.set].source
-                var done: UInt64 = 0
-                while done < piece.length {
-                    // copy_file_range moves at most about 2 GiB a call.
-                    let want = Int(min(piece.length - done, 1 << 30))
-                    let n: Int
-                    do {
-                        n = try source.copy(member, at: offset + done, count: want, to: descriptor, at: position + done)
-                    } catch {
-                        throw CheckpointError(error)
-                    }
-                    if n < want {
-                        throw CheckpointError(.inconsistent, source: path, file: file.description, offset: offset + done + UInt64(n),
-                                              message: "the pages file ends inside a page the pagemap lists")
-                    }
-                    done += UInt64(n)
-                }
-                written += piece.length
+    /// `pwrite`s all of `bytes` at `offset`; the error names the source and the output offset.
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: UInt64, source: String) -> CheckpointError? {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                let err = errno
+                if err == EINTR { continue }
+                return CheckpointError(.output, source: source, offset: offset + UInt64(done),
+                                       message: "write failed: \(String(cString: strerror(err)))")
             }
-            position += piece.length
+            done += n
         }
-        return written
+        return nil
     }
 }

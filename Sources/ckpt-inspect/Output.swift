@@ -13,9 +13,11 @@ enum Output {
         FileHandle.standardOutput.write(data)
     }
 
+    /// Control characters in the message (a crafted path or member name) are escaped, line by line.
     static func error(_ text: String) {
         ProgressLine.standardError.erase()
-        FileHandle.standardError.write(Data(("ckpt-inspect: " + text + "\n").utf8))
+        let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { Terminal.safe(String($0)) }
+        FileHandle.standardError.write(Data(("ckpt-inspect: " + safe.joined(separator: "\n") + "\n").utf8))
     }
 }
 

@@ -56,9 +56,9 @@ import Testing
         #expect(result.stdout.contains(#"a\x1b[2Jb.tar"#), "\(result.stdout)")
     }
 
-    /// Gaps found while writing these tests, pinned as known issues so that fixing them makes
+    /// Error messages escape the path; a gap is pinned as a known issue so that fixing it makes
     /// the test fail until the `withKnownIssue` is removed.
-    @Test func knownGapsInPathHandling() throws {
+    @Test func pathsInErrorsAndListings() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-gaps-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -68,9 +68,8 @@ import Testing
         let error = try CLI.run(["show", junk.path])
         #expect(error.status != 0)
         #expect(error.stderr.contains("no tar or compression magic"))
-        withKnownIssue("error messages do not escape the source path") {
-            #expect(!error.stderr.contains("\u{1B}"), "\(error.stderr)")
-        }
+        #expect(!error.stderr.contains("\u{1B}"), "\(error.stderr)")
+        #expect(error.stderr.contains(#"e\x1b[2Jf.tar"#), "\(error.stderr)")
         // A checkpoint whose file name is not UTF-8 is not listed (nor can it be named on the
         // command line: arguments are decoded as UTF-8, so 0xFF arrives as U+FFFD).
         let archive = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("podman/ck-basic.none.tar"))))

@@ -94,12 +94,10 @@ import Testing
                     let fd = open(file, O_CREAT | O_EXCL | O_RDWR, 0o600)
                     #expect(fd >= 0)
                     defer { close(fd); unlink(file) }
-                    var holes: [[UInt64]] = []
-                    var why: [MemoryHole] = []
-                    let written = try c.writeMemory(in: space, range: range, to: fd) { offset, length, reason in
-                        holes.append([range.lowerBound + offset, length])
-                        why.append(reason)
-                    }
+                    let result = try #require(try c.writeMemory(in: space, to: [(range, fd)]).first)
+                    let holes = result.holes.map { [$0.address, $0.length] }
+                    let why = result.holes.compactMap(\.hole)
+                    let written = result.written
                     let expected = try c.readMemory(in: space, address: range.lowerBound, length: UInt64(range.count))
                     #expect(holes == expected.filter { $0.bytes == nil }.map { [$0.address, $0.length] })
                     #expect(why == expected.compactMap(\.hole))

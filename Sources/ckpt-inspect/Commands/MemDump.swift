@@ -7,7 +7,7 @@ struct MemDump: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Write a process's memory regions to files named by address.",
-        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are written as zeros and listed in <pid>-holes.txt. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
+        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "The process.") var pid: UInt32
@@ -47,22 +47,46 @@ struct MemDump: ParsableCommand {
             regions = space.vmas.enumerated().filter { space.kind(of: $0.offset) != .vvar }.map { $0.element.start..<$0.element.end }
         }
         let directory = try SafeOutput.directory(output)
+        // Every region's file is open during the copy (a compressed archive is streamed once for
+        // all of them): as many at a time as the descriptor limit allows, raised to its maximum.
+        let batchSize = max(16, Self.raiseDescriptorLimit() - 64)
         var holes: [String] = []
         var written: UInt64 = 0
-        for region in regions {
-            let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
-            let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
-            // Dumped bytes are copied file to file as they are found; holes are left sparse.
-            try withCheckpointErrorsThrowing {
-                written += try c.writeMemory(in: space, range: region, to: handle.fileDescriptor) { offset, length, why in
-                    holes.append("\(String(region.lowerBound + offset, radix: 16))-\(String(region.lowerBound + offset + length, radix: 16)) \(why.rawValue)")
+        for batchStart in stride(from: 0, to: regions.count, by: batchSize) {
+            let batch = regions[batchStart..<min(regions.count, batchStart + batchSize)]
+            var handles: [Foundation.FileHandle] = []
+            for region in batch {
+                let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
+                handles.append(try SafeOutput.open(SafeOutput.child(directory, name), force: force))
+            }
+            // Dumped bytes are copied file to file; holes are left sparse.
+            let results = try withCheckpointErrors { () throws(CheckpointError) in
+                try c.writeMemory(in: space, to: zip(batch, handles).map { ($0, $1.fileDescriptor) })
+            }
+            for (region, (handle, result)) in zip(batch, zip(handles, results)) {
+                try handle.truncate(atOffset: region.upperBound - region.lowerBound)
+                try handle.close()
+                written += result.written
+                for hole in result.holes {
+                    holes.append("\(String(hole.address, radix: 16))-\(String(hole.address + hole.length, radix: 16)) \(hole.hole?.rawValue ?? "")")
                 }
             }
-            try handle.truncate(atOffset: region.upperBound - region.lowerBound)
         }
         if !holes.isEmpty {
             try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
         }
         Output.write("\(regions.count) regions of pid \(pid) written to \(directory) (\(Size.text(written)) from the checkpoint, \(holes.count) holes)\n")
+    }
+
+    /// Raises the soft limit on open descriptors to the hard limit; returns the soft limit now in force.
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = min(limit.rlim_max, 1 << 20)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(min(limit.rlim_cur, 1 << 20))
     }
 }
