@@ -2,10 +2,12 @@
 # Builds and runs the libFuzzer targets in Fuzz/ (not part of `swift build` / `swift test`).
 #
 #   Scripts/fuzz.sh [SECONDS] [TARGET...]     default: 60 seconds per target, all targets
-#   targets: decoder (any image kind), generic (any schema message), archive (CheckpointSource)
+#   targets: decoder (any image kind), generic (any schema message), archive (CheckpointSource),
+#            model (Checkpoint over a small archive whose members are fuzzed)
 #
 # Each target is compiled with swiftc -sanitize=fuzzer,address together with the library
-# sources it exercises (SwiftPM cannot add fuzzer instrumentation). Seed corpora are made at run
+# sources it exercises (SwiftPM cannot add fuzzer instrumentation); the model target links the
+# three libraries built as instrumented modules. Seed corpora are made at run
 # time from Fixtures/ in a temporary directory (nothing is committed); crashes are written to
 # .build-fuzz/artifacts/. Exits non-zero if any target crashes, leaks, times out or runs out of
 # memory. Environment: FUZZ_JOBS_DIR to keep the corpora (default: a temporary directory).
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(decoder generic archive)
+[ ${#targets[@]} -eq 0 ] && targets=(decoder generic archive model)
 
 # Let libFuzzer, not Swift's backtracer, handle the trap of a failed precondition (the
 # backtracer trips AddressSanitizer and the report reads like a heap overflow).
@@ -32,6 +34,7 @@ swift_flags=(-parse-as-library -O -g -swift-version 6
   -enable-upcoming-feature ExistentialAny)
 mapfile -t images_sources < <(find Sources/CRIUImages -name '*.swift' | LC_ALL=C sort)
 mapfile -t archive_sources < <(find Sources/CheckpointArchive -name '*.swift' | LC_ALL=C sort)
+mapfile -t checkpoint_sources < <(find Sources/Checkpoint -name '*.swift' | LC_ALL=C sort)
 
 # build NAME OUTPUT [swiftc arguments...]: compiles unless OUTPUT is newer than every input.
 build() {
@@ -61,7 +64,20 @@ build_target() {
                "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/GenericFuzz.swift ;;
     archive) build ArchiveFuzz "$out/archive" -sanitize=fuzzer,address \
                -I Sources/CLibArchive -larchive "${archive_sources[@]}" Fuzz/ArchiveFuzz.swift ;;
-    *) echo "fuzz.sh: unknown target '$1' (decoder, generic, archive)" >&2; return 2 ;;
+    model)
+      # One instrumented module (object + interface) per library, then the target against them.
+      local mods="$out/modules"
+      mkdir -p "$mods"
+      build CRIUImages "$mods/CRIUImages.o" -sanitize=fuzzer,address -whole-module-optimization -c \
+        -emit-module -emit-module-path "$mods/CRIUImages.swiftmodule" "${images_sources[@]}"
+      build CheckpointArchive "$mods/CheckpointArchive.o" -sanitize=fuzzer,address -whole-module-optimization -c \
+        -I Sources/CLibArchive -emit-module -emit-module-path "$mods/CheckpointArchive.swiftmodule" "${archive_sources[@]}"
+      build Checkpoint "$mods/Checkpoint.o" -sanitize=fuzzer,address -whole-module-optimization -c \
+        -I "$mods" -I Sources/CLibArchive -emit-module -emit-module-path "$mods/Checkpoint.swiftmodule" \
+        "${checkpoint_sources[@]}" "$mods/CRIUImages.o" "$mods/CheckpointArchive.o"
+      build ModelFuzz "$out/model" -sanitize=fuzzer,address -I "$mods" -I Sources/CLibArchive -larchive \
+        "$mods/CRIUImages.o" "$mods/CheckpointArchive.o" "$mods/Checkpoint.o" Fuzz/ModelFuzz.swift ;;
+    *) echo "fuzz.sh: unknown target '$1' (decoder, generic, archive, model)" >&2; return 2 ;;
   esac
 }
 
@@ -70,13 +86,20 @@ max_len() {
     decoder) echo 65536 ;;
     generic) echo 16384 ;;
     archive) echo 131072 ;;
+    model) echo 65536 ;;
   esac
+}
+
+# record_header INDEX LENGTH: the 3-byte header of a model input record.
+record_header() {
+  # shellcheck disable=SC2059
+  printf "$(printf '\\x%02x\\x%02x\\x%02x' "$1" $(($2 & 255)) $(($2 >> 8)))"
 }
 
 # Seed corpora from the fixtures.
 seeds() {
   [ -d "$work/seeds" ] && return 0
-  mkdir -p "$work/seeds/decoder" "$work/seeds/generic" "$work/seeds/archive" "$work/podman"
+  mkdir -p "$work/seeds/decoder" "$work/seeds/generic" "$work/seeds/archive" "$work/seeds/model" "$work/podman"
   build SeedTool "$out/seed-tool" "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift
   for archive in Fixtures/podman/*.tar*; do
     local dir="$work/podman/$(basename "$archive")"
@@ -101,6 +124,23 @@ seeds() {
   done
   cp Fixtures/podman/ck-basic.gzip.tar.gz Fixtures/podman/ck-basic.zstd.tar.zst "$work/seeds/archive/"
   find "$work/seeds/archive" -type f -size +"$(( $(max_len archive) / 1024 ))"k -delete
+  # Model: the base images, and one seed per small base member replacing it by itself (the record
+  # format is in Fuzz/ModelFuzz.swift), plus the Podman engine files.
+  mkdir -p "$work/model-base"
+  find Fixtures/raw/marker-static -maxdepth 1 -type f ! -name '*.log' -exec cp {} "$work/model-base/" \;
+  local i=0
+  for f in $(cd "$work/model-base" && ls | LC_ALL=C sort); do
+    local size; size=$(stat -c %s "$work/model-base/$f")
+    if [ "$size" -lt 65000 ]; then
+      { record_header $i "$size"; cat "$work/model-base/$f"; } > "$work/seeds/model/member-$i"
+    fi
+    i=$((i + 1))
+  done
+  for extra in config.dump spec.dump; do
+    local size; size=$(tar -xOf Fixtures/podman/ck-basic.none.tar "$extra" | wc -c)
+    { record_header $i "$size"; tar -xOf Fixtures/podman/ck-basic.none.tar "$extra"; } > "$work/seeds/model/$extra"
+    i=$((i + 1))
+  done
 }
 
 status=0
@@ -111,7 +151,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   echo "== fuzzing $target for ${seconds}s ($(ls "$work/seeds/$target" | wc -l) seeds)"
   log="$out/$target.log"
-  if "$out/$target" "$corpus" "$work/seeds/$target" \
+  if CKPT_FUZZ_MODEL_BASE="$work/model-base" "$out/$target" "$corpus" "$work/seeds/$target" \
       -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=1 -rss_limit_mb=512 \
       -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 > "$log" 2>&1; then
     :

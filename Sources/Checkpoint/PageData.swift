@@ -17,6 +17,25 @@ extension Checkpoint {
         return member
     }
 
+    /// Reads a small range of a pages file by position (plain tars and directories: one `pread`;
+    /// a compressed archive: a pass, so callers use this only for seekable sources).
+    func pageBytes(
+        _ file: PagesFile, at offset: UInt64, count: Int, members: inout [PagesFile: ArchiveMember]
+    ) throws(CheckpointError) -> [UInt8] {
+        let member: ArchiveMember
+        if let known = members[file] {
+            member = known
+        } else {
+            member = try self.member(of: file)
+            members[file] = member
+        }
+        do {
+            return try imageSets[file.set].source.read(member, at: offset, count: count)
+        } catch {
+            throw CheckpointError(error)
+        }
+    }
+
     /// Reads many ranges of pages files: each file once, in file order (`pread` in large blocks for plain
     /// tars and directories, one streaming pass per source for compressed archives), never holding a
     /// pages file whole.

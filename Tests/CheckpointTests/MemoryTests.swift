@@ -1,4 +1,4 @@
-import Checkpoint
+@testable import Checkpoint
 import CRIUImages
 import Foundation
 import Testing
@@ -24,6 +24,23 @@ import Testing
         // Environment on the stack.
         let env = try hits(c, "CKPT-ENV-MARKER-4321")
         #expect(env.count == 1 && env[0].mappings.first?.kind == .stack)
+    }
+
+    /// Matches that cross a read-block edge are found once each, literal and regex alike: blocks
+    /// of 4 KiB (or an odd 1000 bytes) give the same hits as the default 256 KiB.
+    @Test(arguments: [4096, 1000])
+    func hitsAcrossBlockEdges(blockSize: Int) throws {
+        let c = try Checkpoint.open(Fixture.path("raw/marker-static"))
+        for pattern in [SearchPattern.bytes(Array("CKPT-MARKER-1234".utf8)), .regex("CKPT-[A-Z]+-MARKER-[0-9]{4}"),
+                        .regex("A{8}B{8}"), .bytes(Array(repeating: UInt8(ascii: "A"), count: 8) + Array(repeating: UInt8(ascii: "B"), count: 8))] {
+            let expected = try MemorySearch(pattern: pattern).run(in: c)
+            var small = MemorySearch(pattern: pattern)
+            small.blockSize = blockSize
+            let found = try small.run(in: c)
+            #expect(!expected.isEmpty)
+            #expect(found.map(\.address) == expected.map(\.address), "\(pattern)")
+            #expect(found.map(\.match) == expected.map(\.match))
+        }
     }
 
     @Test func fixedRegionReadsBackAcrossPages() throws {
