@@ -50,10 +50,30 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     /// ``serialized(pretty:)`` as UTF-8 bytes (ASCII only, as non-ASCII is escaped).
-    public func serializedBytes(pretty: Bool = true) -> [UInt8] {
+    ///
+    /// - Parameter level: the nesting level the value is written at (pretty form: the indentation of
+    ///   its inner lines), for writing parts of one document separately.
+    public func serializedBytes(pretty: Bool = true, level: Int = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        write(to: &out, pretty: pretty, level: 0)
+        write(to: &out, pretty: pretty, level: level)
+        return out
+    }
+
+    /// An object serialised from members already serialised at level 1 (``serializedBytes(pretty:level:)``),
+    /// identical to serialising the object whole.
+    public static func objectBytes(_ members: [(key: String, value: [UInt8])], pretty: Bool = true) -> [UInt8] {
+        if members.isEmpty { return [0x7B, 0x7D] }
+        var out: [UInt8] = [0x7B]
+        for (i, member) in members.enumerated() {
+            if i > 0 { separate(&out, pretty: pretty) }
+            if pretty { indent(&out, 1) }
+            writeString(member.key, to: &out)
+            out.append(contentsOf: [0x3A, 0x20])
+            out.append(contentsOf: member.value)
+        }
+        if pretty { indent(&out, 0) }
+        out.append(0x7D)
         return out
     }
 

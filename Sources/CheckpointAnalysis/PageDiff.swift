@@ -21,7 +21,7 @@ import Glibc
 /// to the parent image set's pages file.
 public struct PageDiff: Sendable {
     /// Bytes read per side and per call on seekable sources.
-    public static let chunkSize = 8 << 20
+    public static let chunkSize = 256 << 10
     /// Changed pages of A held in memory at once on the streaming path.
     public static let batchPages = 8192
 

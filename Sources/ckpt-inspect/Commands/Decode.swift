@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRIUImages
 import Foundation
+import Synchronization
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,33 +59,59 @@ struct Decode: ParsableCommand {
             throw ExitCode.usage
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-        var pairs: [(String, JSONValue)] = []
-        var failed = false
-        for name in names {
-            let full = (dir as NSString).appendingPathComponent(name)
-            var sub: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
-            if let kind = ImageKind.raw(forFileName: name) {
-                // Raw images (page dumps) are not read: only their size is reported.
-                let size = ((try? FileManager.default.attributesOfItem(atPath: full))?[.size] as? UInt64) ?? 0
-                pairs.append((name, .object([("magic", .string(kind.name)), ("raw", .bool(true)), ("size", .int(size))])))
-                continue
-            }
-            guard isImageName(name), let data = FileManager.default.contents(atPath: full) else { continue }
-            let bytes = [UInt8](data)
-            do {
-                pairs.append((name, try renderer.render(bytes, fileName: name)))
-            } catch {
-                Output.error("\(full): \(error.withoutFile)")
-                failed = true
+        // Each image is read, decoded and serialised on its own (in parallel), then the parts are
+        // joined in name order into the same document as serialising it whole.
+        let renderer = self.renderer
+        let pretty = !raw
+        let slots = Mutex([Part](repeating: .skip, count: names.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(names.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < names.count else { return }
+                let part = Self.part(dir: dir, name: names[i], renderer: renderer, pretty: pretty)
+                slots.withLock { $0[i] = part }
             }
         }
-        Output.write(JSONValue.object(pairs).serialized(pretty: !raw) + "\n")
+        let parts = slots.withLock { $0 }
+        var members: [(key: String, value: [UInt8])] = []
+        var failed = false
+        for (name, part) in zip(names, parts) {
+            switch part {
+            case .skip: continue
+            case .json(let bytes): members.append((name, bytes))
+            case .failure(let message): Output.error(message); failed = true
+            }
+        }
+        Output.write(Data(JSONValue.objectBytes(members, pretty: pretty) + [0x0A]))
         if failed { throw ExitCode.badData }
     }
 
+    /// What `decode --dir` makes of one directory entry.
+    enum Part { case skip, json([UInt8]), failure(String) }
+
+    /// One entry of `decode --dir`: the image decoded and serialised at level 1, a raw image's
+    /// size, nothing for what is not an image, or the error line.
+    static func part(dir: String, name: String, renderer: CritJSON, pretty: Bool) -> Part {
+        let full = (dir as NSString).appendingPathComponent(name)
+        var sub: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { return .skip }
+        if let kind = ImageKind.raw(forFileName: name) {
+            // Raw images (page dumps) are not read: only their size is reported.
+            let size = ((try? FileManager.default.attributesOfItem(atPath: full))?[.size] as? UInt64) ?? 0
+            let json = JSONValue.object([("magic", .string(kind.name)), ("raw", .bool(true)), ("size", .int(size))])
+            return .json(json.serializedBytes(pretty: pretty, level: 1))
+        }
+        guard isImageName(name), let data = FileManager.default.contents(atPath: full) else { return .skip }
+        do {
+            return .json(try renderer.render([UInt8](data), fileName: name).serializedBytes(pretty: pretty, level: 1))
+        } catch {
+            return .failure("\(full): \(error.withoutFile)")
+        }
+    }
+
     /// Files of an images directory that are CRIU images (not logs, JSON, or the parent link).
-    func isImageName(_ name: String) -> Bool {
+    static func isImageName(_ name: String) -> Bool {
         name.hasSuffix(".img") || name == "stats-dump" || name == "stats-restore" || name == "irmap-cache"
     }
 }

@@ -57,14 +57,16 @@ struct MemDump: ParsableCommand {
             var handles: [Foundation.FileHandle] = []
             for region in batch {
                 let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
-                handles.append(try SafeOutput.open(SafeOutput.child(directory, name), force: force))
+                let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
+                // The final size first: holes stay sparse, and writes never extend the file.
+                try handle.truncate(atOffset: region.upperBound - region.lowerBound)
+                handles.append(handle)
             }
             // Dumped bytes are copied file to file; holes are left sparse.
             let results = try withCheckpointErrors { () throws(CheckpointError) in
                 try c.writeMemory(in: space, to: zip(batch, handles).map { ($0, $1.fileDescriptor) })
             }
-            for (region, (handle, result)) in zip(batch, zip(handles, results)) {
-                try handle.truncate(atOffset: region.upperBound - region.lowerBound)
+            for (handle, result) in zip(handles, results) {
                 try handle.close()
                 written += result.written
                 for hole in result.holes {
