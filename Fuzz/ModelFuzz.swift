@@ -11,6 +11,9 @@
 // spec.dump) after them. Each case is written as a plain tar to one temporary file and opened.
 // Built by Scripts/fuzz.sh with Sources/CRIUImages, Sources/CheckpointArchive, Sources/Checkpoint.
 
+import Checkpoint
+import CheckpointArchive
+import CRIUImages
 import Foundation
 #if canImport(Glibc)
 import Glibc

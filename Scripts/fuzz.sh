@@ -72,9 +72,13 @@ build_target() {
         -emit-module -emit-module-path "$mods/CRIUImages.swiftmodule" "${images_sources[@]}"
       build CheckpointArchive "$mods/CheckpointArchive.o" -sanitize=fuzzer,address -whole-module-optimization -c \
         -I Sources/CLibArchive -emit-module -emit-module-path "$mods/CheckpointArchive.swiftmodule" "${archive_sources[@]}"
+      # (Checkpoint depends on the other two: rebuilt when either is newer.)
+      for dep in CRIUImages CheckpointArchive; do
+        [ "$mods/$dep.o" -nt "$mods/Checkpoint.o" ] && rm -f "$mods/Checkpoint.o"
+      done
       build Checkpoint "$mods/Checkpoint.o" -sanitize=fuzzer,address -whole-module-optimization -c \
         -I "$mods" -I Sources/CLibArchive -emit-module -emit-module-path "$mods/Checkpoint.swiftmodule" \
-        "${checkpoint_sources[@]}" "$mods/CRIUImages.o" "$mods/CheckpointArchive.o"
+        "${checkpoint_sources[@]}"
       build ModelFuzz "$out/model" -sanitize=fuzzer,address -I "$mods" -I Sources/CLibArchive -larchive \
         "$mods/CRIUImages.o" "$mods/CheckpointArchive.o" "$mods/Checkpoint.o" Fuzz/ModelFuzz.swift ;;
     *) echo "fuzz.sh: unknown target '$1' (decoder, generic, archive, model)" >&2; return 2 ;;
