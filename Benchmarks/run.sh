@@ -184,6 +184,13 @@ bench() {
             none) verdict="-" ;;
         esac
         [ -n "$OVERRIDE" ] && verdict="$OVERRIDE"
+        # The issues set the throughput targets on 1-2 GiB of pages; on the small tier a run is a
+        # few tens of milliseconds of start-up and index, so the ratio is shown but not judged.
+        if [[ "$kind" == memtime+rss:* ]] && [ "$tier" = 20MiB ] && [ -z "$OVERRIDE" ]; then
+            local memlimit="${kind##*:}"
+            if le "$rss" "$memlimit"; then verdict="n/a at 20 MiB (start-up bound; target set for 2 GiB); memory met"
+            else verdict="n/a at 20 MiB (start-up bound; target set for 2 GiB); memory not met"; fi
+        fi
     fi
     OVERRIDE=""
     record "$tier" "$label" "$cmdtext" "$med" "$rss" "$note" "$btext" "$bmed" "$brss" "$target" "$verdict"
@@ -332,7 +339,9 @@ COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [
     echo "Rules: a time target \"<= k x baseline\" compares medians; \"at least 0.8x throughput\" of a baseline that reads the same"
     echo "bytes means median <= 1.25x the baseline's. \"show time independent of pages size\": show on the largest tier's .tar"
     echo "takes at most 1.5x (or +50 ms) the smallest tier's. cmp compares each pages file with an identical copy (a real"
-    echo "difference would stop cmp at the first differing byte). \"n/a\": the subcommand is not in this build, or no baseline."
+    echo "difference would stop cmp at the first differing byte). \"n/a\": the subcommand is not in this build, or no baseline;"
+    echo "the throughput targets (search, mem dump, diff, show on .tar.zst) are set for 1-2 GiB of pages and judged on the 2GiB"
+    echo "tier only. mem dump's baseline writes a copy (cat pages file > file on the same disk), as the dump writes its regions."
 } > "$TMP/report.md"
 mkdir -p "$BENCH/results"
 cp "$TMP/report.md" "$BENCH/results/latest.md"

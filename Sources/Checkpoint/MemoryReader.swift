@@ -197,7 +197,7 @@ extension Checkpoint {
     ) throws(CheckpointError) -> [(written: UInt64, holes: [MemorySegment])] {
         let sets = imageSets
         let plans = targets.map { space.pieces(address: $0.range.lowerBound, length: UInt64($0.range.count)) }
-        var results = plans.enumerated().map { index, pieces in
+        var results = plans.map { pieces in
             (written: UInt64(0), holes: pieces.compactMap { piece -> MemorySegment? in
                 guard case .hole(let why) = piece.location else { return nil }
                 return MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)
