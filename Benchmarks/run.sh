@@ -262,15 +262,18 @@ for tier in "${TIER_LIST[@]}"; do
     # mem dump of the largest process
     # Both sides write a copy to the same disk: the dump writes its regions (holes left sparse),
     # cat the process's pages file to a file (GNU cat copies in the kernel, copy_file_range).
+    # Each run writes into fresh files: the previous run's output is moved aside, not deleted,
+    # until the end (ext4 searches past inodes freed in the last minutes when it creates files,
+    # which would charge the dump's 380 files for the deletion of the previous run's).
     out="$dir/memdump-out"
-    PRE_HOOK="rm -rf '$out'"
-    BASE_HOOK="rm -f '$dir/cat-copy.img'"
+    rm -rf "$dir"/memdump-old-* "$dir"/cat-old-*
+    PRE_HOOK="[ -e '$out' ] && mv '$out' '$dir/memdump-old-'\$RANDOM\$RANDOM; true"
+    BASE_HOOK="[ -e '$dir/cat-copy.img' ] && mv '$dir/cat-copy.img' '$dir/cat-old-'\$RANDOM\$RANDOM.img; true"
     bench "$tier" "mem dump" ">= 0.8x cat throughput; < 64 MiB" "memtime+rss:1.25:64" "cat pages file > copy" "cat '$base/$largest_pages' > '$dir/cat-copy.img'" \
         -- "$BIN" mem dump "$base" --pid "$largest_pid" --output "$out"
     PRE_HOOK=""; BASE_HOOK=""
-    rm -f "$dir/cat-copy.img"
     [ -d "$out" ] && log "  mem dump wrote $(du -sh --apparent-size "$out" | cut -f1) (apparent), $(du -sh "$out" | cut -f1) on disk"
-    rm -rf "$out"
+    rm -rf "$out" "$dir/cat-copy.img" "$dir"/memdump-old-* "$dir"/cat-old-*
     # diff against the twin; cmp reads identical copies to the end (it stops at the first difference otherwise)
     if [ "${HAVE[diff]}" = 1 ]; then
         copy="$dir/cmp-copy"; rm -rf "$copy"; mkdir -p "$copy"; cp "$ck"/pages-*.img "$copy"/

@@ -6,6 +6,7 @@
 /// CRIU wrote them, and an enum number the schema does not know is kept as a number instead of
 /// dropping the field. Set ``Options/critCompatible`` to reproduce crit's labels and device decoding.
 public struct CritJSON: Sendable {
+    /// How ``CritJSON`` renders: crit's `--pretty` conversions, payloads, and where to follow crit instead of the format.
     public struct Options: Hashable, Sendable {
         /// Apply the `--pretty` conversions (hex, flags, dev, dict, ipadd) — crit's `show` / `decode --pretty`.
         public var pretty: Bool
@@ -14,6 +15,8 @@ public struct CritJSON: Sendable {
         /// Reproduce crit's task-state labels and irmap device decoding (7.7 #1, #2).
         public var critCompatible: Bool
 
+        /// Options; the defaults give the output of `crit decode --pretty`, except where crit is wrong
+        /// (see ``critCompatible``).
         public init(pretty: Bool = true, payloads: Bool = true, critCompatible: Bool = false) {
             self.pretty = pretty
             self.payloads = payloads
@@ -21,9 +24,12 @@ public struct CritJSON: Sendable {
         }
     }
 
+    /// How values are rendered.
     public var options: Options
+    /// The schema entries are decoded with.
     public var schema: Schema
 
+    /// A renderer with `options`, decoding with `schema` (by default the embedded ``Schema/criu``).
     public init(options: Options = Options(), schema: Schema = .criu) {
         self.options = options
         self.schema = schema

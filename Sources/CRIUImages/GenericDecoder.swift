@@ -4,12 +4,15 @@ public indirect enum DecodedValue: Hashable, Sendable {
     case unsigned(UInt64)
     /// `int32`, `int64`, `sint32`, `sint64`, `sfixed32`, `sfixed64`.
     case signed(Int64)
+    /// A `bool`.
     case bool(Bool)
     /// An enum value with its name, or nil when the schema does not know the number.
     case enumeration(Int32, name: String?)
     /// A `string` field's raw bytes (CRIU strings are Linux bytes, not always UTF-8).
     case string([UInt8])
+    /// A `bytes` field's contents.
     case bytes([UInt8])
+    /// A nested message.
     case message(DecodedMessage)
     /// A `float` or `double` (CRIU's schema has none; kept for completeness).
     case floatingPoint(Double)
@@ -17,16 +20,22 @@ public indirect enum DecodedValue: Hashable, Sendable {
 
 /// A field present in a decoded message: all its values in wire order (one for a singular field).
 public struct DecodedField: Hashable, Sendable {
+    /// The schema's description of the field.
     public var descriptor: FieldDescriptor
+    /// The values in wire order; one for a singular field (the last on the wire; a message field's occurrences merged).
     public var values: [DecodedValue]
 
+    /// The field's name in the schema (`vaddr`).
     public var name: String { descriptor.name }
+    /// The field number.
     public var number: Int { descriptor.number }
 }
 
 /// A field number the schema does not declare, skipped during decoding.
 public struct UnknownField: Hashable, Sendable {
+    /// The field number.
     public var number: Int
+    /// The wire type the field arrived with.
     public var wireType: WireType
     /// Absolute offset of the field key.
     public var offset: Int
@@ -63,8 +72,10 @@ public struct GenericDecoder: Sendable {
     /// Messages nested deeper than this are rejected (`nestingTooDeep`).
     public static let maximumDepth = 64
 
+    /// The schema messages are decoded with.
     public let schema: Schema
 
+    /// A decoder over `schema` (by default the embedded ``Schema/criu``).
     public init(schema: Schema = .criu) {
         self.schema = schema
     }

@@ -55,6 +55,7 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The embedded descriptor set could not be read.
         public static let invalidSchema = Code(.invalidSchema)
 
+        /// A short name of the code (`length out of bounds`).
         public var description: String {
             switch value {
             case .truncated: "truncated"
@@ -88,6 +89,7 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A short explanation with the values involved.
     public var detail: String
 
+    /// An error with its code and absolute byte offset and, where known, the file, image kind and entry index.
     public init(_ code: Code, offset: Int, detail: String = "", file: String? = nil, image: String? = nil, entry: Int? = nil) {
         self.code = code
         self.offset = offset
@@ -106,6 +108,7 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// `file: IMAGE entry N at byte B: code: detail`, leaving out what is not known.
     public var description: String {
         var parts: [String] = []
         if let file { parts.append(file) }

@@ -1,6 +1,8 @@
 /// Byte order of the machine that wrote an image (magic words, size words and raw payloads).
 public enum ByteOrder: Hashable, Sendable {
+    /// Little-endian: every architecture CRIU supports but s390.
     case littleEndian
+    /// Big-endian (s390).
     case bigEndian
 }
 
@@ -17,7 +19,9 @@ public enum ExtraPayload: Hashable, Sendable {
 
     /// One queued SysV message: the `ipc_msg` header message and its data bytes.
     public struct QueuedMessage: Hashable, Sendable {
+        /// The `ipc_msg` message bytes (indices into the file).
         public var header: Range<Int>
+        /// The message's data, without its padding (indices into the file).
         public var data: Range<Int>
     }
 

@@ -48,6 +48,7 @@ public struct ImageKind: Hashable, Sendable, CustomStringConvertible {
     /// True for images that only old CRIU versions write.
     public let isLegacy: Bool
 
+    /// The kind's ``name``.
     public var description: String { name }
 
     /// True for images without magic or protobuf entries.

@@ -1,13 +1,19 @@
 /// A JSON document as crit writes it: objects keep their key order, numbers are integers kept as text.
 public indirect enum JSONValue: Hashable, Sendable {
+    /// An object, its members in the order they are written.
     case object([(String, JSONValue)])
+    /// An array.
     case array([JSONValue])
+    /// A string.
     case string(String)
     /// An integer in decimal, kept as text so the full 64-bit range survives.
     case number(String)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`.
     case null
 
+    /// Equal when both are the same case with equal contents; object members must also be in the same order.
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.object(let x), .object(let y)):
@@ -21,6 +27,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// Hashes the case and the contents, object member order included.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .object(let pairs):

@@ -1,9 +1,13 @@
 /// A table of named bits, rendered as crit does: names in table order joined by `" | "`, any bits no
 /// entry covers appended as one hex item, and the empty string for 0 (CRIU-FORMAT.md 7.6).
 public struct FlagTable: Sendable {
+    /// The table's name, as a field's `flags` render option gives it (`mmap.prot`).
     public let name: String
+    /// The named bits, in rendering order.
     public let entries: [(name: String, bit: UInt64)]
 
+    /// Names the bits set in `value` as crit does (`PROT_READ | PROT_WRITE`), any bits left over as one
+    /// `0x...` item; "" for 0.
     public func describe(_ value: UInt64) -> String {
         var names: [String] = []
         var rest = value
@@ -15,6 +19,7 @@ public struct FlagTable: Sendable {
         return names.joined(separator: " | ")
     }
 
+    /// The table with this name, if the library has one.
     public static func named(_ name: String) -> FlagTable? {
         tables.first { $0.name == name }
     }

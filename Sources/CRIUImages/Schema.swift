@@ -1,7 +1,10 @@
 /// The scalar and composite types a message field can have (protobuf's `FieldDescriptorProto.Type`).
 public enum FieldType: Int, Hashable, Sendable {
+    /// Floating-point, varint and fixed-width scalars, numbered as in `descriptor.proto`.
     case double = 1, float = 2, int64 = 3, uint64 = 4, int32 = 5, fixed64 = 6, fixed32 = 7, bool = 8
+    /// Strings, groups, messages, bytes, `uint32` and enums (`TYPE_ENUM`), numbered as in `descriptor.proto`.
     case string = 9, group = 10, message = 11, bytes = 12, uint32 = 13, enumeration = 14
+    /// Signed fixed-width and zig-zag (`sint`) scalars, numbered as in `descriptor.proto`.
     case sfixed32 = 15, sfixed64 = 16, sint32 = 17, sint64 = 18
 
     /// The wire type this field type is encoded with (when not packed).
@@ -20,6 +23,7 @@ public enum FieldType: Int, Hashable, Sendable {
 
 /// `required`, `optional` or `repeated`.
 public enum FieldLabel: Int, Hashable, Sendable {
+    /// The labels, numbered as in `descriptor.proto`.
     case optional = 1, required = 2, repeated = 3
 }
 
@@ -40,27 +44,36 @@ public struct RenderOptions: Hashable, Sendable {
     /// A byte conversion (`unix_name`: quoted-printable).
     public var conv: String?
 
+    /// Options that render every value plainly.
     public init() {}
 }
 
 /// One field of a message in the schema.
 public struct FieldDescriptor: Hashable, Sendable {
+    /// The field's name (`vaddr`).
     public var name: String
+    /// The field number.
     public var number: Int
+    /// Whether the field is optional, required or repeated.
     public var label: FieldLabel
+    /// The declared type.
     public var type: FieldType
     /// Fully qualified name of the message or enum type, without the leading dot (`vma_entry`, `core_entry.march`).
     public var typeName: String?
     /// The proto2 default, as text, when the schema declares one.
     public var defaultValue: String?
+    /// How crit renders the field in `--pretty` mode.
     public var options: RenderOptions
 
+    /// True for a repeated field.
     public var isRepeated: Bool { label == .repeated }
 }
 
 /// A message type of the schema, with its fields in field-number order.
 public struct MessageDescriptor: Hashable, Sendable {
+    /// The fully qualified message name (`vma_entry`; nested messages as `outer.inner`).
     public var name: String
+    /// The fields, ordered by field number.
     public var fields: [FieldDescriptor]
     var indexByNumber: [Int: Int]
 
@@ -77,7 +90,9 @@ public struct MessageDescriptor: Hashable, Sendable {
 
 /// An enum type of the schema.
 public struct EnumDescriptor: Hashable, Sendable {
+    /// The fully qualified enum name (`core_entry.march`).
     public var name: String
+    /// Every value with its number, ascending by number (for a number with several names, the first declared).
     public var values: [(name: String, number: Int32)] {
         get { names.map { ($0.value, $0.key) }.sorted { $0.1 < $1.1 } }
     }
@@ -89,7 +104,9 @@ public struct EnumDescriptor: Hashable, Sendable {
 
 /// ckpt-inspect's schema of CRIU's image messages: compiled from `Schema/*.proto` and embedded.
 public struct Schema: Sendable {
+    /// Every message type, by fully qualified name.
     public private(set) var messages: [String: MessageDescriptor] = [:]
+    /// Every enum type, by fully qualified name.
     public private(set) var enums: [String: EnumDescriptor] = [:]
 
     /// The schema embedded in this library.

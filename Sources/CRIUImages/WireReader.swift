@@ -1,18 +1,25 @@
 /// The protobuf wire types CRIU's images use.
 public enum WireType: UInt8, Hashable, Sendable {
+    /// Wire type 0: a base-128 varint.
     case varint = 0
+    /// Wire type 1: eight little-endian bytes.
     case fixed64 = 1
+    /// Wire type 2: a varint length, then that many bytes.
     case lengthDelimited = 2
+    /// Wire type 5: four little-endian bytes.
     case fixed32 = 5
 }
 
 /// A field key read from the wire: field number and wire type, plus where the key starts.
 public struct FieldKey: Hashable, Sendable {
+    /// The field number.
     public var number: Int
+    /// The wire type.
     public var wireType: WireType
     /// Absolute byte offset of the key.
     public var offset: Int
 
+    /// A key from its field number, wire type and absolute offset.
     @inlinable public init(number: Int, wireType: WireType, offset: Int) {
         self.number = number
         self.wireType = wireType

@@ -3,19 +3,25 @@ public import CRIUImages
 
 /// What a VMA is, for reports and filters.
 public enum VMAKind: String, Hashable, Sendable, CaseIterable, Codable {
+    /// The kinds, as ``AddressSpace/kind(of:)`` assigns them: special areas (`heap`, `stack`, `vdso`, `vvar`,
+    /// `vsyscall`, `aio` rings, packet `socket` rings, `guard` ranges), `file` mappings, private `anon` memory,
+    /// shared memory (`shmem`, `memfd`, `sysvipc`), and `other`.
     case heap, stack, vdso, vvar, vsyscall, file, anon, shmem, memfd, sysvipc, `guard`, aio, socket, other
 }
 
 /// A process's address space: its VMAs and where each dumped page lives.
 public struct AddressSpace: Sendable {
+    /// The process this address space belongs to.
     public let pid: UInt32
     /// The VMAs, sorted by start; CRIU 4.2's fake guard VMAs are kept apart in ``guardVMAs``.
     public let vmas: [VMA]
+    /// CRIU 4.2's fake guard VMAs (MADV_GUARD_INSTALL ranges): they overlap real VMAs and carry no data.
     public let guardVMAs: [VMA]
     /// The process pagemap, parent runs resolved.
     public let pages: PageIndex
     /// Page indexes of the shared-memory objects this process maps, by shmem id.
     public let shared: [UInt64: PageIndex]
+    /// The checkpoint's page size (``Checkpoint/Facts/pageSize``), never the host's.
     public let pageSize: UInt64
     /// For each VMA (same order as ``vmas``): the shmem id whose pagemap holds its pages, if it maps shared memory.
     public let sharedIDs: [UInt64?]
@@ -70,9 +76,12 @@ public struct AddressSpace: Sendable {
 
 /// Whose pagemap a page belongs to.
 public enum MemoryOwner: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// A process's own pagemap (`pagemap-<pid>.img`): addresses are virtual addresses.
     case process(UInt32)
+    /// A shared-memory object's pagemap (`pagemap-shmem-<id>.img`): addresses are offsets inside the object.
     case sharedMemory(UInt64)
 
+    /// `pid N` or `shmem N`.
     public var description: String {
         switch self {
         case .process(let pid): "pid \(pid)"

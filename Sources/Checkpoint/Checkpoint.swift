@@ -25,6 +25,7 @@ public struct Checkpoint: Sendable {
         /// List nested tarballs (rootfs diff, /dev/shm, volumes, tmpfs images).
         public var listNestedArchives: Bool
 
+        /// Options; by default no separate parent archive, the archive layer's default limits, and nested tarballs listed.
         public init(previous: String? = nil, source: CheckpointSource.Options = .init(), listNestedArchives: Bool = true) {
             self.previous = previous
             self.source = source
@@ -42,8 +43,11 @@ public struct Checkpoint: Sendable {
         public var pages: UInt64
         /// GPU plugin page images (`amdgpu-pages-*`).
         public var gpuPages: UInt64
+        /// `rootfs-diff.tar`: the container's changes to its image's file system.
         public var rootfsDiff: UInt64
+        /// `volumes/*.tar`: exported volume contents.
         public var volumes: UInt64
+        /// `devshm-checkpoint.tar`: the container's `/dev/shm`.
         public var devshm: UInt64
         /// tmpfs tarballs CRIU wrote (`tmpfs-dev-*.tar.gz.img`).
         public var tmpfs: UInt64
@@ -51,18 +55,27 @@ public struct Checkpoint: Sendable {
 
     /// A listed member of a nested tarball (`rootfs-diff.tar` and friends).
     public struct NestedFile: Hashable, Sendable, Codable {
+        /// The member's path, escaped for display (as `ArchiveMember.escapedName`).
         public var path: String
+        /// `file`, `dir`, `symlink`, `hardlink` or `other`.
         public var type: String
+        /// The data size in bytes (0 for links and directories).
         public var size: UInt64
+        /// The permission bits (`mode & 0o7777`).
         public var mode: UInt32
+        /// The modification time, seconds since the epoch.
         public var modificationTime: Int64
+        /// The target of a symbolic or hard link, escaped for display.
         public var linkTarget: String?
     }
 
     /// A network namespace: `netns-<id>.img` and `netdev-<id>.img`.
     public struct NetworkNamespaceInfo: Hashable, Sendable {
+        /// The namespace id (the N of `netns-N.img`).
         public var id: UInt32
+        /// `netns-<id>.img`, when present.
         public var namespace: NetNamespace?
+        /// `netdev-<id>.img`: the namespace's network devices.
         public var devices: [NetDevice]
         /// True when the engine created the namespace and CRIU dumped it as external (only `ext_key`).
         public var isExternal: Bool { namespace?.externalKey != nil }
@@ -92,7 +105,10 @@ public struct Checkpoint: Sendable {
     public let source: CheckpointSource
     /// The checkpoint's own images.
     public let images: ImageSet
+    /// What the engine recorded (`config.dump`, `spec.dump`, `network.status`); engine ``Engine/criu`` for a
+    /// bare image directory.
     public let engine: EngineMetadata
+    /// `inventory.img`; nil when the image set has none (an incomplete directory).
     public let inventory: Inventory?
     /// Processes in tree order (depth-first, root first, as `pstree.img`).
     public let processes: [CheckpointProcess]
@@ -106,24 +122,33 @@ public struct Checkpoint: Sendable {
     public let networkNamespaces: [UInt32: NetworkNamespaceInfo]
     /// UTS namespaces by id.
     public let utsNamespaces: [UInt32: UTSNamespace]
+    /// `cgroup.img`.
     public let cgroups: Cgroups?
+    /// `seccomp.img`.
     public let seccomp: Seccomp?
+    /// CRIU's dump statistics (`stats-dump`).
     public let dumpStats: DumpStats?
+    /// CRIU's restore statistics (`stats-restore`), when present.
     public let restoreStats: RestoreStats?
     /// `dump.log` and `restore.log`, when the archive has them.
     public let dumpLog: String?
+    /// `restore.log`, when the archive has it.
     public let restoreLog: String?
     /// `deleted.files`.
     public let deletedFiles: [String]
     /// `descriptors.json`: what fds 0-2 of the container were connected to.
     public let descriptors: [String]
+    /// The members of `rootfs-diff.tar` (empty when absent or not listed).
     public let rootfsDiff: [NestedFile]
+    /// The members of `devshm-checkpoint.tar` (empty when absent or not listed).
     public let devshm: [NestedFile]
     /// `volumes/<name>.tar` contents, by volume name.
     public let volumes: [String: [NestedFile]]
     /// `tmpfs-dev-<dev>.tar.gz.img` contents, by file name.
     public let tmpfs: [String: [NestedFile]]
+    /// Sizes of the archive's parts.
     public let sizes: Sizes
+    /// How the checkpoint was made: CRIU version, architecture, page size, parent chain.
     public let facts: Facts
     /// Things that are missing or odd but do not stop the report.
     public let warnings: [String]

@@ -4,6 +4,7 @@ import CRIUImages
 /// An error from opening or reading a checkpoint: names the file, the image, the entry and the byte offset
 /// where known.
 public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
             case archive, image, missingImage, notACheckpoint, missingParent, inconsistent, output
@@ -24,9 +25,11 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let inconsistent = Code(.inconsistent)
         /// Writing to the caller's output file failed (a full disk, a closed descriptor...).
         public static let output = Code(.output)
+        /// The code's name (`missingParent`).
         public var description: String { value.rawValue }
     }
 
+    /// The kind of failure.
     public var code: Code
     /// The archive or directory the user named.
     public var source: String
@@ -36,8 +39,10 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
     public var entry: Int?
     /// Byte offset inside `file`, when known.
     public var offset: UInt64?
+    /// What went wrong, with the values involved.
     public var message: String
 
+    /// An error with its code and source and, where known, the file, entry and byte offset.
     public init(_ code: Code, source: String, file: String? = nil, entry: Int? = nil, offset: UInt64? = nil, message: String) {
         self.code = code
         self.source = source
@@ -57,6 +62,7 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         self.init(.image, source: source, file: member, entry: error.entry, offset: UInt64(max(0, error.offset)), message: detail.description)
     }
 
+    /// `source: file: message`, with the entry and byte offset where known.
     public var description: String {
         var parts = [source]
         if let file { parts.append(file) }

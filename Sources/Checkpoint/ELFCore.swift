@@ -6,9 +6,12 @@ import CRIUImages
 /// NT_FILE (file-backed mappings). One PT_LOAD per VMA (vvar excluded); VMAs with no dumped page get
 /// no file data, pages the checkpoint does not hold read as zeros.
 public struct ELFCoreWriter: Sendable {
+    /// The checkpoint the process is in.
     public let checkpoint: Checkpoint
+    /// The process to write.
     public let pid: UInt32
 
+    /// A writer for process `pid` of `checkpoint`.
     public init(checkpoint: Checkpoint, pid: UInt32) {
         self.checkpoint = checkpoint
         self.pid = pid

@@ -2,8 +2,11 @@ import Foundation
 
 /// The container engine that wrote a checkpoint archive.
 public enum Engine: String, Hashable, Sendable, Codable {
+    /// Podman (`io.container.manager: libpod`, or engine files without CRI annotations).
     case podman
+    /// CRI-O (`io.container.manager: cri-o`, or `io.kubernetes.cri-o.*` annotations).
     case crio = "cri-o"
+    /// containerd (`io.kubernetes.cri.*` annotations).
     case containerd
     /// A bare CRIU image directory: no engine metadata.
     case criu
@@ -11,10 +14,15 @@ public enum Engine: String, Hashable, Sendable, Codable {
 
 /// One network interface of the container, from `network.status` or CRI-O annotations.
 public struct NetworkInterface: Hashable, Sendable, Codable {
+    /// The network's name (Podman's `network.status`).
     public var network: String?
+    /// The interface inside the container (`eth0`).
     public var interface: String?
+    /// The addresses, with prefix length where recorded (`10.88.0.5/16`).
     public var addresses: [String]
+    /// The gateways of the interface's subnets.
     public var gateways: [String]
+    /// The MAC address, when recorded.
     public var mac: String?
 }
 
@@ -23,18 +31,31 @@ public struct NetworkInterface: Hashable, Sendable, Codable {
 /// Every field is optional: engines and versions differ (Podman 4.3 writes no `checkpointedTime`,
 /// CRI-O writes a reduced config, a bare CRIU directory has none of it).
 public struct EngineMetadata: Hashable, Sendable, Codable {
+    /// The engine that wrote the checkpoint.
     public var engine: Engine
+    /// The container's id.
     public var containerID: String?
+    /// The container's name.
     public var containerName: String?
+    /// The name of the container's image.
     public var imageName: String?
+    /// The image reference the engine resolved (`rootfsImageRef`, CRI-O's `ImageRef`).
     public var imageRef: String?
+    /// The image id (`rootfsImageID`).
     public var imageID: String?
+    /// The OCI runtime (`runc`, `crun`).
     public var runtime: String?
+    /// When the container was created, as the engine wrote it.
     public var created: String?
+    /// When the container was checkpointed, as the engine wrote it.
     public var checkpointed: String?
+    /// When the container was last restored, as the engine wrote it.
     public var restored: String?
+    /// The Kubernetes pod's name (CRI-O, containerd).
     public var podName: String?
+    /// The Kubernetes namespace of the pod.
     public var namespace: String?
+    /// The container's hostname, from the OCI spec.
     public var hostname: String?
     /// The container's command line from the OCI spec (`process.args`).
     public var processArgs: [String]
@@ -44,6 +65,7 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     public var specMounts: [String]
     /// Namespaces the OCI spec asks for (`pid`, `network`...).
     public var specNamespaces: [String]
+    /// The container's network interfaces.
     public var networks: [NetworkInterface]
     /// All annotations of the OCI spec, sorted by key.
     public var annotations: [String: String]
@@ -52,6 +74,7 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     /// Annotations of the OCI image the checkpoint was read from (`org.criu.checkpoint.*`), if it was one.
     public var ociAnnotations: [String: String]?
 
+    /// Metadata with only the engine set; everything else empty.
     public init(engine: Engine) {
         self.engine = engine
         processArgs = []

@@ -11,6 +11,8 @@ public struct ImageSet: Sendable {
     /// How this set is named in messages (`checkpoint/`, `checkpoint/parent/`, the --previous archive...).
     public let label: String
 
+    /// The image set at `directory` of `source`; `label` defaults to the directory, or the source's path
+    /// for a bare images directory.
     public init(source: CheckpointSource, directory: String, label: String? = nil) {
         self.source = source
         self.directory = directory

@@ -28,10 +28,13 @@ public enum MemoryHole: String, Hashable, Sendable, Codable {
 
 /// A piece of the result of a memory read: bytes, or a hole and why.
 public struct MemorySegment: Hashable, Sendable {
+    /// The first address of the segment.
     public var address: UInt64
+    /// The segment's length in bytes.
     public var length: UInt64
     /// The bytes, when the checkpoint holds them.
     public var bytes: [UInt8]?
+    /// Why there are no bytes, when ``bytes`` is nil.
     public var hole: MemoryHole?
     /// Where the bytes came from.
     public var file: PagesFile?
@@ -39,12 +42,18 @@ public struct MemorySegment: Hashable, Sendable {
 
 /// One contiguous piece of a pages file that backs a range of virtual memory.
 public struct MemoryPiece: Hashable, Sendable {
+    /// The first virtual address of the piece.
     public var address: UInt64
+    /// The piece's length in bytes.
     public var length: UInt64
+    /// Where the bytes are, or why there are none.
     public var location: Location
 
+    /// A range of a pages file, or a hole.
     public enum Location: Hashable, Sendable {
+        /// The bytes are in this pages file, from this byte offset.
         case file(PagesFile, offset: UInt64)
+        /// The checkpoint holds no bytes here, for this reason.
         case hole(MemoryHole)
     }
 }

@@ -26,12 +26,19 @@ public struct SearchHit: Hashable, Sendable {
     /// its own address; for shared memory, every process mapping that offset.
     public var mappings: [Mapping]
 
+    /// One place a hit appears in a process's address space.
     public struct Mapping: Hashable, Sendable {
+        /// The process.
         public var pid: UInt32
+        /// The hit's virtual address in that process.
         public var address: UInt64
+        /// The start of the VMA holding the hit.
         public var vmaStart: UInt64
+        /// The end (exclusive) of that VMA.
         public var vmaEnd: UInt64
+        /// The VMA's kind.
         public var kind: VMAKind
+        /// The VMA's backing file, if it has one.
         public var file: String?
     }
 }
@@ -41,6 +48,7 @@ public struct MemorySearch: Sendable {
     /// Bytes kept across chunk edges for regular expressions.
     public static let regexWindow = 4096
 
+    /// What to look for.
     public var pattern: SearchPattern
     /// Only these processes (and the shared memory they map); nil for all.
     public var pids: Set<UInt32>?
@@ -50,6 +58,7 @@ public struct MemorySearch: Sendable {
     /// block edges inside the fixtures' memory).
     var blockSize = 256 << 10
 
+    /// A search for `pattern` in the given processes (nil: all), stopping after `maxHits` hits.
     public init(pattern: SearchPattern, pids: Set<UInt32>? = nil, maxHits: Int = 100_000) {
         self.pattern = pattern
         self.pids = pids

@@ -2,9 +2,19 @@ import CheckpointArchive
 
 /// A byte range of a pages file to read.
 public struct PageRequest: Hashable, Sendable {
+    /// The pages file.
     public var file: PagesFile
+    /// The byte offset in the pages file.
     public var offset: UInt64
+    /// The number of bytes to read.
     public var count: Int
+
+    /// A request for `count` bytes at `offset` of `file`.
+    public init(file: PagesFile, offset: UInt64, count: Int) {
+        self.file = file
+        self.offset = offset
+        self.count = count
+    }
 }
 
 extension Checkpoint {

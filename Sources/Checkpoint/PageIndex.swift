@@ -3,16 +3,22 @@ import CRIUImages
 /// Identifies one `pages-<id>.img` file: which image set it belongs to (0 = the checkpoint's own,
 /// 1 = its parent, ...) and its pages id.
 public struct PagesFile: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The image set: 0 for the checkpoint's own, 1 for its parent, and so on.
     public var set: Int
+    /// The N of `pages-N.img`.
     public var pagesID: UInt32
 
+    /// The pages file `pagesID` of image set `set`.
     public init(set: Int, pagesID: UInt32) {
         self.set = set
         self.pagesID = pagesID
     }
 
+    /// The file name, `pages-<id>.img`.
     public var name: String { "pages-\(pagesID).img" }
+    /// The file name, with `parent/` (`parent^2/`...) in front for a parent set.
     public var description: String { self.set == 0 ? name : "parent\(self.set > 1 ? "^\(self.set)" : "")/\(name)" }
+    /// Orders by image set, then pages id.
     public static func < (a: PagesFile, b: PagesFile) -> Bool { (a.set, a.pagesID) < (b.set, b.pagesID) }
 }
 
@@ -30,11 +36,14 @@ public enum PageLocation: Hashable, Sendable {
 public struct PageRun: Hashable, Sendable {
     /// First virtual address (or byte offset inside a shared-memory object).
     public var start: UInt64
+    /// The number of pages in the run.
     public var pageCount: UInt64
+    /// Where the run's data is.
     public var location: PageLocation
     /// How many parent links were followed to find the data (0 = this image set).
     public var depth: Int
 
+    /// The address (or object offset) just past the run.
     public func end(pageSize: UInt64) -> UInt64 { start &+ pageCount &* pageSize }
 }
 
@@ -43,10 +52,12 @@ public struct PageRun: Hashable, Sendable {
 ///
 /// Built in O(entries log entries); ``run(containing:)`` is O(log runs).
 public struct PageIndex: Hashable, Sendable {
+    /// The checkpoint's page size; runs are counted in these pages.
     public let pageSize: UInt64
     /// Non-overlapping runs sorted by start address.
     public let runs: [PageRun]
 
+    /// An index over `runs`, which must be sorted by start and must not overlap.
     public init(pageSize: UInt64, runs: [PageRun]) {
         self.pageSize = pageSize
         self.runs = runs
@@ -64,6 +75,7 @@ public struct PageIndex: Hashable, Sendable {
         return i
     }
 
+    /// The run holding `address`, if any.
     public func run(containing address: UInt64) -> PageRun? {
         runIndex(containing: address).map { runs[$0] }
     }

@@ -9,20 +9,29 @@ public struct CheckpointThread: Hashable, Sendable {
     /// The thread's own core (`core-<tid>.img`); nil when the image is missing.
     public var core: Core?
 
+    /// The thread's credentials (`thread_core.creds`).
     public var credentials: Credentials? { core?.thread?.credentials }
+    /// The thread's saved registers.
     public var registers: Registers? { core?.registers }
+    /// The thread's blocked-signal mask.
     public var blockedSignals: UInt64? { core?.thread?.blockedSignals }
 }
 
 /// One process of the checkpoint, linked to everything the images say about it.
 public struct CheckpointProcess: Hashable, Sendable {
+    /// The process id inside the checkpoint's pid namespace.
     public var pid: UInt32
+    /// The parent's pid (0 for the root of the tree).
     public var ppid: UInt32
+    /// The process group id.
     public var pgid: UInt32
+    /// The session id.
     public var sid: UInt32
     /// `comm` of the leader.
     public var command: String
+    /// The task state at dump time.
     public var state: TaskState
+    /// The exit code (meaningful for zombies).
     public var exitCode: UInt32
     /// Threads, leader first (as `pstree.img` lists them).
     public var threads: [CheckpointThread]
@@ -36,6 +45,7 @@ public struct CheckpointProcess: Hashable, Sendable {
     public var fs: TaskFS?
     /// The working directory and root, resolved through files.img.
     public var cwd: String?
+    /// The root directory, resolved through files.img.
     public var root: String?
     /// The executable, resolved from `mm_entry.exe_file_id`.
     public var executable: String?
@@ -44,15 +54,19 @@ public struct CheckpointProcess: Hashable, Sendable {
     /// Depth in the process tree (0 for the root).
     public var depth: Int
 
+    /// True for a zombie (dead, not yet reaped), which has no address space.
     public var isZombie: Bool { state == .dead }
+    /// The leader's task core (`core_entry.tc`).
     public var task: TaskCore? { core?.task }
 }
 
 /// A file descriptor of a process, resolved to what it refers to.
 public struct OpenFile: Hashable, Sendable {
+    /// The descriptor number.
     public var fd: UInt32
     /// `FD_CLOEXEC` and friends from `fdinfo_entry.flags`.
     public var fdFlags: UInt32
+    /// The file type (`fdinfo_entry.type`).
     public var type: FileDescriptorType
     /// The files.img id.
     public var fileID: UInt32
@@ -65,9 +79,13 @@ public struct OpenFile: Hashable, Sendable {
     /// The files.img entry itself (nil when the id does not resolve).
     public var entry: FileEntry?
 
+    /// One labelled fact about an open file (`pos`, `flags`, `state`...).
     public struct Detail: Hashable, Sendable, Codable {
+        /// The label.
         public var key: String
+        /// The value, as text.
         public var value: String
+        /// A detail from a label and a value.
         public init(_ key: String, _ value: String) {
             self.key = key
             self.value = value

@@ -6,12 +6,14 @@ import CRIUImages
 /// memory (command line and environment). Every property is a `var`, so tests and tools can edit a
 /// snapshot to ask "what would the diff say if...".
 public struct ProcessSnapshot: Hashable, Sendable {
+    /// The linked process.
     public var process: CheckpointProcess
     /// argv from the dumped stack pages; nil when those pages are not in the checkpoint.
     public var commandLine: [String]?
     /// environ (`KEY=VALUE`, in order) from the dumped pages; nil when not in the checkpoint.
     public var environment: [String]?
 
+    /// A snapshot of `process` with the given argv and environ (nil: not in the checkpoint).
     public init(process: CheckpointProcess, commandLine: [String]? = nil, environment: [String]? = nil) {
         self.process = process
         self.commandLine = commandLine
@@ -25,7 +27,9 @@ public struct ProcessSnapshot: Hashable, Sendable {
 /// The memory section always reads the checkpoint's own pages and VMAs for page data; the
 /// `processes`, `vmas`, `fds` and `sockets` sections read ``processes``.
 public struct CheckpointSnapshot: Sendable {
+    /// The opened checkpoint.
     public let checkpoint: Checkpoint
+    /// The processes, in the checkpoint's tree order; edit them to change what a diff compares.
     public var processes: [ProcessSnapshot]
 
     /// Builds a snapshot, reading every process's argv and environ in one batch of page reads (one

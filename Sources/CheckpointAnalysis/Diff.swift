@@ -14,6 +14,7 @@ public struct DiffOptions: Sendable {
     /// over each nested tar on each side).
     public var hashFileContents: Bool
 
+    /// Options; by default every section, no unchanged items, no hexdump, and file contents hashed.
     public init(sections: Set<DiffSection> = Set(DiffSection.allCases), includeUnchanged: Bool = false,
                 hexdumpBytes: Int = 0, hashFileContents: Bool = true) {
         self.sections = sections

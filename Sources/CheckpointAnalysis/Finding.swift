@@ -15,6 +15,7 @@ public enum Severity: String, Hashable, Sendable, Codable, CaseIterable, Compara
         }
     }
 
+    /// Orders by gravity: errors first, then warnings, then info.
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
@@ -35,17 +36,24 @@ public struct Finding: Hashable, Sendable {
     /// An image and entry that refers to the thing a finding is about (the pstree entry that names a
     /// missing core, the pagemap whose pages file is too long).
     public struct Reference: Hashable, Sendable {
+        /// The member path of the referring image.
         public var image: String
+        /// The referring entry's index, when known.
         public var entry: Int?
+        /// A reference to `entry` of `image`.
         public init(image: String, entry: Int? = nil) {
             self.image = image
             self.entry = entry
         }
     }
 
+    /// The stable id of the check that fired (`fd.unresolved`).
     public var id: String
+    /// How bad it is.
     public var severity: Severity
+    /// Which part of the verification found it.
     public var area: Area
+    /// What is wrong, for people to read; the wording may change.
     public var message: String
     /// The member path of the image (or archive member) the finding is about.
     public var image: String?
@@ -55,10 +63,12 @@ public struct Finding: Hashable, Sendable {
     public var field: String?
     /// Absolute byte offset inside ``image`` of the entry (its size word) or the fault.
     public var offset: UInt64?
+    /// The image and entry that refer to the thing the finding is about.
     public var referencedFrom: Reference?
     /// What to do about it.
     public var hint: String?
 
+    /// A finding; only the id, severity and message are required.
     public init(id: String, severity: Severity, area: Area = .structure, message: String, image: String? = nil, entry: Int? = nil,
                 field: String? = nil, offset: UInt64? = nil, referencedFrom: Reference? = nil, hint: String? = nil) {
         self.id = id
@@ -86,13 +96,16 @@ public struct Finding: Hashable, Sendable {
 
 /// A fact the verifier compared or found (`architecture: x86_64`).
 public struct Fact: Hashable, Sendable {
+    /// What the fact is about (`architecture`).
     public var key: String
+    /// The checkpoint's value.
     public var value: String
     /// The host's value, when compared (`--host`).
     public var host: String?
     /// Whether the host value is compatible (nil: not compared).
     public var matches: Bool?
 
+    /// A fact; with `host` and `matches` when it was compared with this machine.
     public init(_ key: String, _ value: String, host: String? = nil, matches: Bool? = nil) {
         self.key = key
         self.value = value
@@ -103,6 +116,7 @@ public struct Fact: Hashable, Sendable {
 
 /// The result of verifying a checkpoint.
 public struct VerificationReport: Sendable {
+    /// The id of the JSON schema a report is written in (`ckpt-inspect/verify/v1`).
     public static let schemaVersion = "ckpt-inspect/verify/v1"
 
     /// The path that was verified.
@@ -118,8 +132,11 @@ public struct VerificationReport: Sendable {
     /// The host comparison, when asked for.
     public var host: HostReport?
 
+    /// The findings of severity ``Severity/error``.
     public var errors: [Finding] { findings.filter { $0.severity == .error } }
+    /// The findings of severity ``Severity/warning``.
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
+    /// The findings of severity ``Severity/info``.
     public var infos: [Finding] { findings.filter { $0.severity == .info } }
     /// No errors (warnings allowed).
     public var isClean: Bool { !findings.contains { $0.severity == .error } }

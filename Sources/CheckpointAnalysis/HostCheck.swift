@@ -13,21 +13,30 @@ import Darwin
 public struct HostEnvironment: Sendable {
     /// `stat` of a path on the host.
     public struct FileStatus: Hashable, Sendable {
+        /// `st_size`.
         public var size: UInt64
+        /// `st_mode`, file type bits included.
         public var mode: UInt32
+        /// A status from a size and a mode.
         public init(size: UInt64, mode: UInt32) {
             self.size = size
             self.mode = mode
         }
+        /// True for a regular file (`S_IFREG`).
         public var isRegular: Bool { mode & 0o170000 == 0o100000 }
+        /// True for a directory (`S_IFDIR`).
         public var isDirectory: Bool { mode & 0o170000 == 0o040000 }
     }
 
     /// A socket listening (TCP) or bound (UDP) on the host.
     public struct Port: Hashable, Sendable {
+        /// The port number.
         public var port: UInt32
+        /// `tcp` or `udp` (IPv4 and IPv6 alike).
         public var protocolName: String
+        /// The local address, as /proc/net shows it (hex).
         public var address: String
+        /// A port from its number, protocol and local address.
         public init(port: UInt32, protocolName: String, address: String) {
             self.port = port
             self.protocolName = protocolName
@@ -39,24 +48,30 @@ public struct HostEnvironment: Sendable {
     public var machine: String
     /// `uname -r`.
     public var kernelRelease: String
+    /// The host name (`uname -n`).
     public var hostname: String
     /// `sysconf(_SC_PAGESIZE)`.
     public var pageSize: UInt64
+    /// `vendor_id` of the first CPU in /proc/cpuinfo.
     public var cpuVendor: String?
+    /// `model name` of the first CPU in /proc/cpuinfo.
     public var cpuModel: String?
     /// The `flags` of the first CPU in /proc/cpuinfo.
     public var cpuFlags: Set<String>
     /// `criu --version`, nil when CRIU is not installed.
     public var criuVersion: String?
+    /// Where `criu` was found; nil when it was not.
     public var criuPath: String?
     /// Listening TCP and bound UDP sockets (/proc/net/{tcp,tcp6,udp,udp6}).
     public var ports: [Port]
+    /// True when running with effective uid 0.
     public var isRoot: Bool
     /// `stat` (following links); nil when the path does not exist.
     public var status: @Sendable (String) -> FileStatus?
     /// Whether a path exists (feature probes such as /proc/self/ns/time).
     public var exists: @Sendable (String) -> Bool
 
+    /// Describes a machine; tests use it to describe one other than this.
     public init(machine: String, kernelRelease: String, hostname: String = "", pageSize: UInt64, cpuVendor: String? = nil, cpuModel: String? = nil,
                 cpuFlags: Set<String> = [], criuVersion: String? = nil, criuPath: String? = nil, ports: [Port] = [], isRoot: Bool = false,
                 status: @escaping @Sendable (String) -> FileStatus? = { _ in nil }, exists: @escaping @Sendable (String) -> Bool = { _ in false }) {
@@ -162,12 +177,18 @@ public struct HostEnvironment: Sendable {
 
 /// A short description of `cpuinfo.img` (written with `--cpu-cap=img`).
 public struct CPUInfoSummary: Hashable, Sendable {
+    /// `vendor_id`.
     public var vendor: String?
+    /// `cpu_family`.
     public var family: String?
+    /// `model`.
     public var model: String?
+    /// `model_id`: the CPU's name.
     public var modelName: String?
+    /// The number of CPUID capability words saved.
     public var capabilityWords: Int
 
+    /// One line: vendor, family, model, model name and the number of CPUID words.
     public var description: String {
         [vendor, family.map { "family " + $0 }, model.map { "model " + $0 }, modelName.map { "\"\($0)\"" }]
             .compactMap { $0 }.joined(separator: " ") + " (\(capabilityWords) CPUID words)"
@@ -198,7 +219,9 @@ public struct CPUInfoSummary: Hashable, Sendable {
 public struct HostReport: Sendable {
     /// What was compared: checkpoint value, host value, whether they fit.
     public var facts: [Fact]
+    /// The `host.*` findings.
     public var findings: [Finding]
+    /// The ids of the host checks that ran.
     public var checks: [String]
     /// Regular files the checkpoint references by path that do not exist here.
     public var missingFiles: [String]
@@ -218,12 +241,19 @@ public struct HostReport: Sendable {
 public enum HostCheck {
     /// A kernel feature a restore needs.
     public enum Feature: String, Hashable, Sendable, CaseIterable {
+        /// The kernel's checkpoint/restore support.
         case checkpointRestore = "checkpoint/restore support"
+        /// TCP repair mode, to restore established connections.
         case tcpRepair = "TCP repair"
+        /// Time namespaces.
         case timeNamespace = "time namespaces"
+        /// `memfd_create`, which also backs shared anonymous memory on restore.
         case memfd = "memfd"
+        /// Restoring seccomp filters.
         case seccompFilters = "seccomp filters"
+        /// x86 user-space shadow stacks.
         case shadowStack = "user shadow stacks"
+        /// madvise guard regions (`MADV_GUARD_INSTALL`).
         case guardRegions = "madvise guard regions"
 
         /// The first kernel release with the feature.
@@ -254,42 +284,61 @@ public enum HostCheck {
 
     /// A regular file the checkpoint references by path.
     public struct FileReference: Hashable, Sendable {
+        /// The files.img id.
         public var id: UInt32
+        /// The path, as the checkpoint records it.
         public var path: String
+        /// The size the checkpoint recorded, when it did.
         public var size: UInt64?
+        /// The mode the checkpoint recorded, when it did.
         public var mode: UInt32?
+        /// The image that names the file.
         public var image: String?
+        /// The entry of that image.
         public var entry: Int?
     }
 
     /// A port a socket of the checkpoint is bound to.
     public struct PortReference: Hashable, Sendable {
+        /// The port number.
         public var port: UInt32
         /// 4 or 6.
         public var family: Int
+        /// `tcp` or `udp`.
         public var protocolName: String
+        /// The files.img id of the socket.
         public var fileID: UInt32
     }
 
     /// What the comparison needs to know about the checkpoint.
     public struct Input: Sendable {
+        /// The architecture of the dumped tasks (`x86_64`).
         public var architecture: String?
+        /// The checkpoint's page size.
         public var pageSize: UInt64?
+        /// The version of the CRIU that dumped.
         public var criuVersion: String?
         /// Kernel release of the dumping machine (dump.log, annotations), when recorded.
         public var kernel: String?
         /// The CPU line of dump.log (`x86_family 25 x86_vendor_id AuthenticAMD ...`).
         public var cpu: String?
+        /// The engine that wrote the checkpoint (`podman`, `cri-o`, `containerd`, `criu`).
         public var engine: String = "criu"
         /// The tree has its own mount namespace (a container): file paths are inside it.
         public var ownMountNamespace = false
         /// The tree has its own network namespace: its ports do not collide with the host's.
         public var ownNetworkNamespace = false
+        /// Regular files the checkpoint references by path.
         public var files: [FileReference] = []
+        /// Ports of the checkpoint's listening TCP and bound UDP sockets.
         public var listeningPorts: [PortReference] = []
+        /// Kernel features a restore needs.
         public var features: Set<Feature> = [.checkpointRestore]
+        /// True when the checkpoint has a `cpuinfo.img`.
         public var hasCPUInfo = false
+        /// What `cpuinfo.img` says, when it decodes.
         public var cpuInfoSummary: CPUInfoSummary?
+        /// An input with nothing known beyond the defaults; fill in what the checkpoint says.
         public init() {}
     }
 
@@ -316,6 +365,7 @@ public enum HostCheck {
 
     static let ignoredPrefixes = ["/proc/", "/sys/", "/dev/"]
 
+    /// Compares what a checkpoint needs (`input`) with a machine (`host`).
     public static func compare(_ input: Input, with host: HostEnvironment) -> HostReport {
         var facts: [Fact] = []
         var findings: [Finding] = []

@@ -15,16 +15,20 @@ import Foundation
 public struct CRIULog: Hashable, Sendable {
     /// What the log records.
     public enum Operation: String, Hashable, Sendable, Codable {
+        /// `dump`, `pre-dump`, `restore`, or `unknown` when neither the name nor the log says.
         case dump, preDump = "pre-dump", restore, unknown
     }
 
     /// How the operation ended, from CRIU's last words (`Dumping finished successfully`,
     /// `Restoring FAILED.`).
     public enum Outcome: String, Hashable, Sendable, Codable {
+        /// Finished successfully, failed, or no closing line (`unknown`).
         case success, failure, unknown
     }
 
+    /// The level of a message.
     public enum Level: String, Hashable, Sendable, Codable {
+        /// An `Error` line, or a `Warn` / `Warning` line.
         case error, warning
     }
 
@@ -42,12 +46,15 @@ public struct CRIULog: Hashable, Sendable {
     public struct Explanation: Hashable, Sendable {
         /// Stable id (`pid-in-use`, `port-in-use`, `file-missing`...).
         public var id: String
+        /// A one-line summary.
         public var title: String
+        /// What the failure usually means and what to do.
         public var text: String
     }
 
     /// One error or warning line.
     public struct Message: Hashable, Sendable {
+        /// Error or warning.
         public var level: Level
         /// 1-based line number in the log.
         public var line: Int
@@ -57,6 +64,7 @@ public struct CRIULog: Hashable, Sendable {
         public var pid: UInt32?
         /// CRIU's source file (`criu/cr-restore.c`).
         public var sourceFile: String?
+        /// The line in ``sourceFile``.
         public var sourceLine: Int?
         /// The message without prefixes.
         public var text: String
@@ -72,6 +80,7 @@ public struct CRIULog: Hashable, Sendable {
             guard let sourceFile else { return nil }
             return sourceLine.map { "\(sourceFile):\($0)" } ?? sourceFile
         }
+        /// True when the message is known to be harmless.
         public var isHarmless: Bool { harmless != nil }
     }
 
@@ -80,11 +89,15 @@ public struct CRIULog: Hashable, Sendable {
 
     /// The name the log was read under (`dump.log`).
     public var name: String
+    /// What the log records.
     public var operation: Operation
+    /// How the operation ended.
     public var outcome: Outcome
     /// The line that decided the outcome.
     public var outcomeLine: Int?
+    /// The text of the line that decided the outcome.
     public var outcomeText: String?
+    /// The line format.
     public var format: Format
     /// `Version: 4.2` from the log's header.
     public var criuVersion: String?
@@ -94,12 +107,15 @@ public struct CRIULog: Hashable, Sendable {
     public var machine: String?
     /// CRIU's description of the CPU (`x86_family 25 x86_vendor_id AuthenticAMD x86_model_id AMD EPYC`).
     public var cpu: String?
+    /// The number of lines.
     public var lineCount: Int
     /// Errors and warnings in log order. The final `Dumping FAILED.` / `Restoring FAILED.` line is the
     /// outcome, not a message.
     public var messages: [Message]
 
+    /// The error messages, in log order.
     public var errors: [Message] { messages.filter { $0.level == .error } }
+    /// The warnings, in log order.
     public var warnings: [Message] { messages.filter { $0.level == .warning } }
     /// Errors not known to be harmless.
     public var significantErrors: [Message] { errors.filter { !$0.isHarmless } }
@@ -282,9 +298,11 @@ public enum LogKnowledge {
     public struct Harmless: Sendable {
         /// Any of these (case-insensitive) substrings identifies the message.
         public var patterns: [String]
+        /// The level the message is logged at.
         public var level: CRIULog.Level
         /// Harmless only when the operation still succeeded.
         public var onlyIfSucceeded: Bool
+        /// Why the message is harmless, in plain language.
         public var reason: String
     }
 
@@ -292,9 +310,11 @@ public enum LogKnowledge {
     public struct Entry: Sendable {
         /// Any of these (case-insensitive) substrings selects the entry; the first matching entry wins.
         public var patterns: [String]
+        /// The reading of the messages the entry selects.
         public var explanation: CRIULog.Explanation
     }
 
+    /// Messages known to be harmless.
     public static let harmlessMessages: [Harmless] = [
         Harmless(patterns: ["can't setup rlimit_nofile for self"], level: .error, onlyIfSucceeded: true,
                  reason: "CRIU could not raise its own open-file limit (not permitted here) and went on with the current one; the operation still finished."),
@@ -310,6 +330,7 @@ public enum LogKnowledge {
                  reason: "A generic caution printed for every restore into a new pid namespace."),
     ]
 
+    /// Plain-language readings of common failures; the first entry that matches wins.
     public static let table: [Entry] = [
         Entry(patterns: ["can't fork for", "pid already in use", "ns_last_pid", "set_next_pid", "do not match expected"], explanation: .init(
             id: "pid-in-use", title: "A process id is already in use",

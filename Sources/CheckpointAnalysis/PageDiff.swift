@@ -28,6 +28,8 @@ public struct PageDiff: Sendable {
     /// Budget of differing bytes to capture as ``ByteLine``s (0: none).
     public var hexdumpBytes: Int
 
+    /// A comparer with ``hexdumpBytes`` set; ``compare(_:pid:_:pid:comm:budget:progress:)`` captures
+    /// ``ByteLine``s against the `budget` it is given.
     public init(hexdumpBytes: Int = 0) {
         self.hexdumpBytes = hexdumpBytes
     }

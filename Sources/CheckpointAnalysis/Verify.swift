@@ -25,13 +25,16 @@ import Foundation
 /// `log.failed`, `log.error`, `log.warning`, `log.harmless`, `engine.metadata`, and the `host.*` checks of
 /// ``HostCheck``.
 public enum Verifier {
+    /// Where the parent images are, how to read the archives, and whether to compare with this machine.
     public struct Options: Sendable {
         /// A separate archive or directory with the parent (pre-dump) images (`--previous`).
         public var previous: String?
+        /// Options for reading the archives (limits, progress).
         public var source: CheckpointSource.Options
         /// Compare with this machine; nil skips the host checks.
         public var host: HostEnvironment?
 
+        /// Options; by default no separate parent archive, the default archive limits, and no host checks.
         public init(previous: String? = nil, source: CheckpointSource.Options = .init(), host: HostEnvironment? = nil) {
             self.previous = previous
             self.source = source

@@ -13,6 +13,7 @@ public struct XXHash64: Sendable {
     private var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private var buffered = 0
 
+    /// A streaming hasher with `seed`: feed it with ``update(_:)``, then call ``finalize()``.
     public init(seed: UInt64 = 0) {
         self.seed = seed
         v1 = seed &+ Self.p1 &+ Self.p2
@@ -54,6 +55,7 @@ public struct XXHash64: Sendable {
         return finish(h, tail: UnsafeRawBufferPointer(rebasing: bytes[i...]), total: UInt64(count))
     }
 
+    /// The hash of an array in one call.
     public static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }

@@ -18,6 +18,7 @@ public struct LinuxName: Hashable, Sendable, Comparable, CustomStringConvertible
         self.bytes = Array(text.utf8)
     }
 
+    /// A name from a string literal (its UTF-8 bytes).
     public init(stringLiteral value: String) {
         self.init(value)
     }
@@ -34,6 +35,7 @@ public struct LinuxName: Hashable, Sendable, Comparable, CustomStringConvertible
     /// True when there are no bytes.
     public var isEmpty: Bool { bytes.isEmpty }
 
+    /// Orders names by their bytes, as `memcmp` does.
     public static func < (lhs: LinuxName, rhs: LinuxName) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

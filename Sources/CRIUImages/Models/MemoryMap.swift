@@ -107,6 +107,7 @@ public struct AuxiliaryVectorEntry: Hashable, Sendable {
     /// The value.
     public var value: UInt64
 
+    /// An entry from its AT_* type and value.
     public init(type: UInt64, value: UInt64) {
         self.type = type
         self.value = value

@@ -6,6 +6,7 @@ public struct Pagemap: Hashable, Sendable {
     /// The `pagemap_entry` runs, ascending by address.
     public var entries: [PagemapEntry]
 
+    /// A pagemap from its head and runs.
     public init(head: PagemapHead, entries: [PagemapEntry]) {
         self.head = head
         self.entries = entries

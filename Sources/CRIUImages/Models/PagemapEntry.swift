@@ -28,6 +28,7 @@ public struct PagemapEntry: ImageMessage {
         self.pageCount = pageCount
     }
 
+    /// Decodes the message from the wire (see ``ImageMessage``).
     @inlinable
     public init(from reader: inout WireReader) throws(ImageError) {
         var vaddr: UInt64 = 0

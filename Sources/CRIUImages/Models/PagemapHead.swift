@@ -6,6 +6,7 @@ public struct PagemapHead: ImageMessage {
     /// `pages_id`: N of the `pages-N.img` holding this pagemap's data (not a pid).
     public var pagesID: UInt32 = 0
 
+    /// A head naming `pages-<pagesID>.img`.
     public init(pagesID: UInt32) {
         self.pagesID = pagesID
     }

@@ -117,6 +117,7 @@ public enum TaskState: Hashable, Sendable, RawRepresentable, CustomStringConvert
     /// True for ``dead`` (zombie) tasks.
     public var isZombie: Bool { self == .dead }
 
+    /// `alive`, `zombie`, `stopped`, or `unknown(N)`.
     public var description: String {
         switch self {
         case .alive: "alive"
