@@ -26,10 +26,12 @@ enum OracleFixtures {
         return dir
     }()
 
-    /// Paths of every protobuf image (RAW images excluded), sorted.
+    /// Paths of every protobuf image (RAW images excluded): the extracted Podman archives' first,
+    /// then `raw/`, each sorted by its path inside its directory, so the order (and the mutation
+    /// corpus made from it) does not depend on where the repository or the temporary directory is.
     static func allImages() -> [String] {
-        var files: [String] = []
-        for dir in [root.appendingPathComponent("raw").path, extractedPodman.path] {
+        var files: [(key: String, path: String)] = []
+        for (group, dir) in [("0", extractedPodman.path), ("1", root.appendingPathComponent("raw").path)] {
             guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
             for case let rel as String in walker {
                 let name = (rel as NSString).lastPathComponent
@@ -37,11 +39,11 @@ enum OracleFixtures {
                 var isDir: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue else { continue }
                 if name.hasSuffix(".img") || name == "stats-dump" || name == "stats-restore" || name == "irmap-cache" {
-                    if ImageKind.raw(forFileName: name) == nil { files.append(full) }
+                    if ImageKind.raw(forFileName: name) == nil { files.append((group + "/" + rel, full)) }
                 }
             }
         }
-        return files.sorted()
+        return files.sorted { $0.key < $1.key }.map(\.path)
     }
 
     /// One protobuf message taken from a fixture image.
