@@ -90,43 +90,85 @@ RESULTS="$TMP/results.tsv"   # tier  label  command  median  rss  baseline  bmed
 
 # measure NAME CMD...: runs CMD (stdout to /dev/null) up to $RUNS times; sets M_MED (s), M_RSS (MiB), M_NOTE.
 # PRE_HOOK (a shell snippet) runs before each run, untimed.
+# With PAIRED=1 (next bench only), measure_paired runs the command and its baseline alternately
+# instead: a slow drift of the machine (writeback, the host's memory) then weighs on both alike.
 PRE_HOOK=""
 BASE_HOOK=""  # run before each baseline run (next bench only)
 OVERRIDE=""   # verdict to record instead of the computed one (next bench only)
 OK_RC="0"     # exit codes that count as success (next bench only; diff and verify report findings with 1)
+PAIRED=0
+# run_once HOOK CMD...: one timed run; sets R_US (microseconds), R_RSS (KiB), R_RC, R_ERR.
+run_once() {
+    local hook="$1"; shift
+    [ -n "$hook" ] && eval "$hook"
+    local s e
+    s=$(date +%s%N)
+    /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/stderr"
+    R_RC=$?
+    e=$(date +%s%N)
+    R_US=$(( (e - s) / 1000 ))
+    R_RSS="$(tail -1 "$TMP/time" | awk '{print $2}')"
+    R_ERR="$(head -c 160 "$TMP/stderr" | tr '\n|' '  ')"
+}
+median_s() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f", m / 1e6}'; }
+max_mib() { sort -n | tail -1 | awk '{printf "%.1f", $1 / 1024}'; }
+# accept NAME: R_RC of the last run against OK_RC; sets A_OK (1 = go on), M_NOTE.
+accept() {
+    A_OK=1
+    if [ "$R_RC" -ne 0 ]; then
+        if [[ " $OK_RC " == *" $R_RC "* ]]; then
+            M_NOTE="exit $R_RC"; R_RC=0
+        else
+            M_NOTE="exit $R_RC: $R_ERR"; log "  $1 failed: $M_NOTE"; A_OK=0
+        fi
+    fi
+}
 measure() {
     local name="$1"; shift
     local -a times=() rss=()
-    local rc=0 total=0 i s e
+    local total=0 i rc=0
     M_NOTE=""
     for ((i = 0; i < RUNS; i++)); do
-        [ -n "$PRE_HOOK" ] && eval "$PRE_HOOK"
-        s=$(date +%s%N)
-        /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/stderr"
-        rc=$?
-        e=$(date +%s%N)
-        times+=("$(( (e - s) / 1000 ))")
-        rss+=("$(tail -1 "$TMP/time" | awk '{print $2}')")
-        total=$(( total + (e - s) / 1000000000 ))
-        if [ $rc -ne 0 ]; then
-            if [[ " $OK_RC " == *" $rc "* ]]; then
-                M_NOTE="exit $rc"
-                rc=0
-            else
-                M_NOTE="exit $rc: $(head -c 160 "$TMP/stderr" | tr '\n|' '  ')"
-                log "  $name failed: $M_NOTE"
-                break
-            fi
-        fi
+        run_once "$PRE_HOOK" "$@"
+        times+=("$R_US"); rss+=("$R_RSS")
+        total=$(( total + R_US / 1000000 ))
+        accept "$name"; rc=$R_RC
+        [ $A_OK = 1 ] || break
         if [ $total -ge "$CMD_BUDGET" ] && [ $((i + 1)) -lt "$RUNS" ]; then
             M_NOTE="$((i + 1)) runs (time budget)"
             break
         fi
     done
-    M_MED=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f", m / 1e6}')
-    M_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1 | awk '{printf "%.1f", $1 / 1024}')
+    M_MED=$(printf '%s\n' "${times[@]}" | median_s)
+    M_RSS=$(printf '%s\n' "${rss[@]}" | max_mib)
     M_RC=$rc
     log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE}"
+}
+# measure_paired NAME BASE_TEXT BASE_CMD -- CMD...: command, baseline, command, baseline...;
+# sets M_* for the command and B_MED, B_RSS, B_RC for the baseline.
+measure_paired() {
+    local name="$1" btext="$2" bcmd="$3"; shift 3
+    [ "$1" = "--" ] && shift
+    local -a times=() rss=() btimes=() brss=()
+    local i rc=0 brc=0
+    M_NOTE=""
+    for ((i = 0; i < RUNS; i++)); do
+        run_once "$PRE_HOOK" "$@"
+        times+=("$R_US"); rss+=("$R_RSS")
+        accept "$name"; rc=$R_RC
+        [ $A_OK = 1 ] || break
+        run_once "$BASE_HOOK" bash -c "$bcmd"
+        btimes+=("$R_US"); brss+=("$R_RSS"); brc=$R_RC
+        [ "$brc" = 0 ] || { log "  baseline $btext failed: $R_ERR"; break; }
+    done
+    M_MED=$(printf '%s\n' "${times[@]}" | median_s)
+    M_RSS=$(printf '%s\n' "${rss[@]}" | max_mib)
+    M_RC=$rc
+    B_MED=$(printf '%s\n' "${btimes[@]}" | median_s)
+    B_RSS=$(printf '%s\n' "${brss[@]}" | max_mib)
+    B_RC=$brc
+    log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE} (runs: $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
+    log "  baseline $btext: ${B_MED}s ${B_RSS} MiB (runs: $(printf '%s ' "${btimes[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
 }
 
 # row TIER LABEL "CMD TEXT" TARGET_KIND -- measures nothing; appends a line with the last two measurements.
@@ -149,20 +191,27 @@ bench() {
     cmdtext="${cmdtext//"$DATA/"/}"
     if [ "${HAVE[$sub]:-0}" != 1 ]; then
         record "$tier" "$label" "ckpt-inspect $sub" "n/a" "n/a" "not in this build" "$btext" "-" "-" "$target" "n/a"
-        OVERRIDE=""; OK_RC="0"
+        OVERRIDE=""; OK_RC="0"; PAIRED=0
         return
     fi
-    measure "$label" "$@"
-    local med="$M_MED" rss="$M_RSS" note="${M_NOTE:--}" rc="$M_RC"
     local bmed="-" brss="-"
+    if [ "$PAIRED" = 1 ] && [ -n "$bcmd" ]; then
+        measure_paired "$label" "$btext" "$bcmd" -- "$@"
+        bmed="$B_MED"; brss="$B_RSS"
+        [ "$B_RC" != 0 ] && bmed="fail"
+    else
+        measure "$label" "$@"
+    fi
+    local med="$M_MED" rss="$M_RSS" note="${M_NOTE:--}" rc="$M_RC"
     OK_RC="0"
-    if [ -n "$bcmd" ]; then
+    if [ "$PAIRED" != 1 ] && [ -n "$bcmd" ]; then
         local saved_hook="$PRE_HOOK"; PRE_HOOK="$BASE_HOOK"
         measure "baseline $btext" bash -c "$bcmd"
         PRE_HOOK="$saved_hook"
         bmed="$M_MED"; brss="$M_RSS"
         [ "$M_RC" != 0 ] && bmed="fail"
     fi
+    PAIRED=0
     local verdict="-"
     if [ "$rc" != 0 ]; then
         verdict="not met (failed)"
@@ -262,13 +311,18 @@ for tier in "${TIER_LIST[@]}"; do
     # mem dump of the largest process
     # Both sides write a copy to the same disk: the dump writes its regions (holes left sparse),
     # cat the process's pages file to a file (GNU cat copies in the kernel, copy_file_range).
-    # Each run writes into fresh files: the previous run's output is moved aside, not deleted,
-    # until the end (ext4 searches past inodes freed in the last minutes when it creates files,
-    # which would charge the dump's 380 files for the deletion of the previous run's).
+    # The two run alternately (PAIRED): the cost of writing here swings several-fold within
+    # minutes (writeback, the host backing the guest's fresh page-cache memory), and alternating
+    # puts both sides in the same weather. Before every run, untimed: `sync`, so that no run is
+    # charged for the previous one's dirty pages. Each run writes into fresh files: the previous
+    # run's output is moved aside, not deleted, until the end (ext4 searches past inodes freed in
+    # the last minutes when it creates files, which would charge the dump's files for the
+    # deletion of the previous run's).
     out="$dir/memdump-out"
     rm -rf "$dir"/memdump-old-* "$dir"/cat-old-*
-    PRE_HOOK="[ -e '$out' ] && mv '$out' '$dir/memdump-old-'\$RANDOM\$RANDOM; true"
-    BASE_HOOK="[ -e '$dir/cat-copy.img' ] && mv '$dir/cat-copy.img' '$dir/cat-old-'\$RANDOM\$RANDOM.img; true"
+    PRE_HOOK="[ -e '$out' ] && mv '$out' '$dir/memdump-old-'\$RANDOM\$RANDOM; sync; true"
+    BASE_HOOK="[ -e '$dir/cat-copy.img' ] && mv '$dir/cat-copy.img' '$dir/cat-old-'\$RANDOM\$RANDOM.img; sync; true"
+    PAIRED=1
     bench "$tier" "mem dump" ">= 0.8x cat throughput; < 64 MiB" "memtime+rss:1.25:64" "cat pages file > copy" "cat '$base/$largest_pages' > '$dir/cat-copy.img'" \
         -- "$BIN" mem dump "$base" --pid "$largest_pid" --output "$out"
     PRE_HOOK=""; BASE_HOOK=""

@@ -290,17 +290,8 @@ extension Checkpoint {
 
     /// `pwrite`s all of `bytes` at `offset`; the error names the source and the output offset.
     static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: UInt64, source: String) -> CheckpointError? {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                let err = errno
-                if err == EINTR { continue }
-                return CheckpointError(.output, source: source, offset: offset + UInt64(done),
-                                       message: "write failed: \(String(cString: strerror(err)))")
-            }
-            done += n
-        }
-        return nil
+        guard let failure = POSIX.pwriteAll(bytes, to: descriptor, at: offset) else { return nil }
+        return CheckpointError(.output, source: source, offset: offset + UInt64(failure.done),
+                               message: "write failed: \(POSIX.message(failure.errorNumber))")
     }
 }

@@ -465,7 +465,7 @@ struct Differ {
 
     mutating func diffMemory() throws(CheckpointError) {
         var budget = options.hexdumpBytes
-        let pages = PageDiff(hexdumpBytes: options.hexdumpBytes)
+        let pages = PageDiff()
         let memoryPairs = pairs.filter { a.processes[$0.a].process.memory != nil && b.processes[$0.b].process.memory != nil }
         // With a reporter: each pair's share of the pages to compare, counted first.
         var shares: [UInt64] = []

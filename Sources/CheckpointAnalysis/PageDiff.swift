@@ -25,14 +25,9 @@ public struct PageDiff: Sendable {
     /// Changed pages of A held in memory at once on the streaming path.
     public static let batchPages = 8192
 
-    /// Budget of differing bytes to capture as ``ByteLine``s (0: none).
-    public var hexdumpBytes: Int
-
-    /// A comparer with ``hexdumpBytes`` set; ``compare(_:pid:_:pid:comm:budget:progress:)`` captures
-    /// ``ByteLine``s against the `budget` it is given.
-    public init(hexdumpBytes: Int = 0) {
-        self.hexdumpBytes = hexdumpBytes
-    }
+    /// A comparer. ``compare(_:pid:_:pid:comm:budget:progress:)`` captures differing bytes as
+    /// ``ByteLine``s against the `budget` it is given, shared by every process pair of a diff.
+    public init() {}
 
     /// A stretch of one side's address space with page data (or a reason it has none).
     struct Slot {

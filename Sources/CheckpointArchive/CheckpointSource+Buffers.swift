@@ -123,20 +123,13 @@ extension CheckpointSource {
         return length
     }
 
-    /// `pwrite`s all of `bytes` at `offset`, retrying short writes.
+    /// `pwrite`s all of `bytes` at `offset`; the error names the output offset.
     static func writeAll(
         _ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: UInt64, source: String, member: String?
     ) throws(ArchiveError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                let err = errno
-                if err == EINTR { continue }
-                throw ArchiveError(.io, source: source, member: member, offset: offset + UInt64(done),
-                                   message: "write failed: \(POSIX.message(err))")
-            }
-            done += n
+        if let failure = POSIX.pwriteAll(bytes, to: descriptor, at: offset) {
+            throw ArchiveError(.io, source: source, member: member, offset: offset + UInt64(failure.done),
+                               message: "write failed: \(POSIX.message(failure.errorNumber))")
         }
     }
 

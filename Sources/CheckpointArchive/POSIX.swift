@@ -66,14 +66,33 @@ private func systemOpen(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
     open(path, flags)
 }
 
-/// Thin wrappers over the few system calls this module needs.
-enum POSIX {
-    struct Failure: Error {
-        let errorNumber: Int32
+/// Thin wrappers over the few system calls this package needs (the `package` ones serve the
+/// other modules of ckpt-inspect, not the public API).
+package enum POSIX {
+    package struct Failure: Error {
+        /// The `errno` of the failed call.
+        package let errorNumber: Int32
+        /// How many bytes were moved before the failure.
+        package var done = 0
     }
 
-    static func message(_ errorNumber: Int32) -> String {
+    package static func message(_ errorNumber: Int32) -> String {
         String(cString: strerror(errorNumber))
+    }
+
+    /// `pwrite`s all of `bytes` at `offset`, retrying short writes and `EINTR`. The failure
+    /// counts the bytes written before it.
+    package static func pwriteAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: UInt64) -> Failure? {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return Failure(errorNumber: errno, done: done)
+            }
+            done += n
+        }
+        return nil
     }
 
     static func preadFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ offset: UInt64) -> Result<Int, Failure> {

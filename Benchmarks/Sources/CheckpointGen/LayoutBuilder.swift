@@ -74,9 +74,10 @@ public struct LayoutBuilder {
             procs.append(spec)
         }
 
-        // Budgets: init 0.5 %, JVM 35 % (it absorbs the rounding), the rest by random weights.
+        // Budgets: init 0.5 %, JVM 50 % (it absorbs the rounding; 1 GiB of pages in the 2 GiB tier,
+        // the size of process the mem dump target is set for), the rest by random weights.
         let initBudget = max(24, totalPages / 200)
-        let bigShare = live > 2 ? 0.35 : 1.0
+        let bigShare = live > 2 ? 0.5 : 1.0
         let others = Array(2..<live)
         let weights = others.map { _ in 0.3 + 1.4 * rng.unit() }
         let weightSum = weights.reduce(0, +)
