@@ -254,6 +254,7 @@ extension Checkpoint {
                 guard t < targets.count else { return }
                 do throws(CheckpointError) {
                     var total: UInt64 = 0
+                    var kernelCopy = true
                     for piece in plans[t] {
                         guard case .file(let file, let offset) = piece.location, let member = memberOf[file] else { continue }
                         let source = sets[file.set].source
@@ -264,7 +265,8 @@ extension Checkpoint {
                             let want = Int(min(piece.length - done, 1 << 30))
                             let n: Int
                             do throws(ArchiveError) {
-                                n = try source.copy(member, at: offset + done, count: want, to: targets[t].descriptor, at: position + done)
+                                n = try source.copy(member, at: offset + done, count: want, to: targets[t].descriptor, at: position + done,
+                                                    kernelCopy: &kernelCopy)
                             } catch {
                                 throw CheckpointError(error)
                             }

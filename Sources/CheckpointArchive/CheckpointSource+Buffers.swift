@@ -52,6 +52,18 @@ extension CheckpointSource {
     public func copy(
         _ member: ArchiveMember, at offset: UInt64, count: Int, to descriptor: Int32, at outputOffset: UInt64
     ) throws(ArchiveError) -> Int {
+        var kernelCopy = true
+        return try copy(member, at: offset, count: count, to: descriptor, at: outputOffset, kernelCopy: &kernelCopy)
+    }
+
+    /// ``copy(_:at:count:to:at:)`` for a caller making many copies into one descriptor:
+    /// `kernelCopy` false skips `copy_file_range`, and a refusal by the kernel (another file
+    /// system, a file system without it) sets it false, so that the refusal is met once per
+    /// destination rather than once per call.
+    package func copy(
+        _ member: ArchiveMember, at offset: UInt64, count: Int, to descriptor: Int32, at outputOffset: UInt64,
+        kernelCopy: inout Bool
+    ) throws(ArchiveError) -> Int {
         let target = try dataMember(member)
         guard offset <= target.size, count >= 0 else {
             throw ArchiveError(.invalidArgument, source: path, member: target.escapedName,
@@ -83,7 +95,8 @@ extension CheckpointSource {
         var output = Int64(outputOffset)
         var done = 0
         while done < length {
-            let n = ckpt_copy_file_range(file.fd, &input, descriptor, &output, length - done)
+            let n = kernelCopy ? ckpt_copy_file_range(file.fd, &input, descriptor, &output, length - done) : -1
+            let err = n < 0 ? (kernelCopy ? errno : EXDEV) : 0
             if n > 0 {
                 done += n
                 continue
@@ -92,13 +105,13 @@ extension CheckpointSource {
                 throw ArchiveError(.truncated, source: path, member: target.escapedName,
                                    offset: base + offset + UInt64(done), message: "truncated")
             }
-            let err = errno
             if err == EINTR { continue }
             guard err == ENOSYS || err == EXDEV || err == EINVAL || err == EOPNOTSUPP || err == EBADF || err == EPERM else {
                 throw ArchiveError(.io, source: path, member: target.escapedName, offset: outputOffset + UInt64(done),
                                    message: "copy failed: \(POSIX.message(err))")
             }
             // No in-kernel copy between these two files: through a buffer.
+            kernelCopy = false
             // (Alignment 16: glibc serves it with malloc; a larger one uses memalign, which
             // fragments the heap when repeated.)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 16)
