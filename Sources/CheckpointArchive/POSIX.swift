@@ -174,7 +174,7 @@ package enum POSIX {
     }
 
     /// The names in a directory (without `.` and `..`), as bytes.
-    static func listDirectory(_ path: String) -> Result<[[UInt8]], Failure> {
+    package static func listDirectory(_ path: String) -> Result<[[UInt8]], Failure> {
         guard let dir = opendir(path) else { return .failure(Failure(errorNumber: errno)) }
         defer { closedir(dir) }
         var names: [[UInt8]] = []

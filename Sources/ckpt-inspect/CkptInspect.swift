@@ -8,4 +8,11 @@ struct CkptInspect: ParsableCommand {
         version: VersionInfo.text(version: "0.1.0"),
         subcommands: [List.self, Show.self, Inspect.self, PS.self, Files.self, Sockets.self, Mounts.self, Maps.self, Mem.self, Search.self, Decode.self, Info.self, Diff.self, Verify.self, Logs.self, HTMLReportCommand.self]
     )
+
+    /// Parses the command line as bytes: a file name that is not UTF-8 reaches the commands in
+    /// its display form (``RawPath``), not repaired into the name of another file.
+    static func main() {
+        guard let arguments = RawPath.commandLine() else { Self.exit(withError: ExitCode.usage) }
+        main(arguments)
+    }
 }

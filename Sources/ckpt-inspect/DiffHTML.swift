@@ -10,7 +10,7 @@ enum DiffHTML {
         let e = HTMLReport.escape
         var h = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Checkpoint diff</title><style>\(HTMLReport.css)"
         h += ".changed{fill:#cf222e;background:#cf222e}.added{fill:#2da44e;background:#2da44e}.removed{fill:#8250df;background:#8250df}.unreadable{fill:#bf8700;background:#bf8700}</style></head><body>"
-        h += "<header><h1>Checkpoint diff</h1><p>A: \(e(result.a.path)) · B: \(e(result.b.path))</p></header><main>"
+        h += "<header><h1>Checkpoint diff</h1><p>A: \(e(RawPath.display(result.a.path))) · B: \(e(RawPath.display(result.b.path)))</p></header><main>"
         h += "<h2 id=\"summary\">Summary</h2><table><tr><th></th><th>A</th><th>B</th></tr>"
         h += "<tr><th>Container</th><td>\(e(result.a.containerName ?? "-"))</td><td>\(e(result.b.containerName ?? "-"))</td></tr>"
         h += "<tr><th>Engine</th><td>\(e(result.a.engine))</td><td>\(e(result.b.engine))</td></tr>"

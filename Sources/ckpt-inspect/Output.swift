@@ -16,7 +16,7 @@ enum Output {
     /// Control characters in the message (a crafted path or member name) are escaped, line by line.
     static func error(_ text: String) {
         ProgressLine.standardError.erase()
-        let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { Terminal.safe(String($0)) }
+        let safe = RawPath.display(text).split(separator: "\n", omittingEmptySubsequences: false).map { Terminal.safe(String($0)) }
         FileHandle.standardError.write(Data(("ckpt-inspect: " + safe.joined(separator: "\n") + "\n").utf8))
     }
 }
@@ -36,7 +36,8 @@ extension ExitCode {
 /// Reads a whole (small) file the user named, distinguishing the usage errors.
 func readUserFile(_ path: String) throws -> [UInt8] {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    let file = RawPath.resolve(path)
+    guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
         Output.error("\(path): no such file")
         throw ExitCode.usage
     }
@@ -44,7 +45,7 @@ func readUserFile(_ path: String) throws -> [UInt8] {
         Output.error("\(path): is a directory (use --dir to decode every image in it)")
         throw ExitCode.usage
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = FileManager.default.contents(atPath: file) else {
         Output.error("\(path): cannot be read")
         throw ExitCode.usage
     }

@@ -22,7 +22,7 @@ enum Report {
     static func summary(_ c: Checkpoint) -> JSONValue {
         let e = c.engine
         return .object([
-            ("path", .string(c.path)),
+            ("path", .string(RawPath.display(c.path))),
             ("source", .string(sourceKind(c.source.kind))),
             ("engine", .string(e.engine.rawValue)),
             ("container", str(e.containerName)),
@@ -187,7 +187,7 @@ enum Report {
     static func inspect(_ c: Checkpoint, processes: [CheckpointProcess], extraFor: (CheckpointProcess) -> [(String, JSONValue)] = { _ in [] }) -> JSONValue {
         .object([
             ("schema", .string(schemaVersion)),
-            ("path", .string(c.path)),
+            ("path", .string(RawPath.display(c.path))),
             ("source", .string(sourceKind(c.source.kind))),
             ("container", container(c)),
             ("checkpoint", facts(c)),

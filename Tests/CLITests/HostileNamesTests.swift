@@ -56,13 +56,12 @@ import Testing
         #expect(result.stdout.contains(#"a\x1b[2Jb.tar"#), "\(result.stdout)")
     }
 
-    /// Error messages escape the path; a gap is pinned as a known issue so that fixing it makes
-    /// the test fail until the `withKnownIssue` is removed.
-    @Test func pathsInErrorsAndListings() throws {
+    /// Error messages escape the path.
+    @Test func pathsInErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-gaps-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        // An error names the path the user gave as it is: ESC[2J reaches stderr raw.
+        // An error names the path the user gave, ESC[2J escaped.
         let junk = dir.appendingPathComponent("e\u{1B}[2Jf.tar")
         try Data("not an archive".utf8).write(to: junk)
         let error = try CLI.run(["show", junk.path])
@@ -70,18 +69,77 @@ import Testing
         #expect(error.stderr.contains("no tar or compression magic"))
         #expect(!error.stderr.contains("\u{1B}"), "\(error.stderr)")
         #expect(error.stderr.contains(#"e\x1b[2Jf.tar"#), "\(error.stderr)")
-        // A checkpoint whose file name is not UTF-8 is not listed (nor can it be named on the
-        // command line: arguments are decoded as UTF-8, so 0xFF arrives as U+FFFD).
-        let archive = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("podman/ck-basic.none.tar"))))
-        let name: [UInt8] = Array(dir.path.utf8) + Array("/c".utf8) + [0xFF] + Array("d.tar".utf8) + [0]
-        let fd = name.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o644) } }
-        #expect(fd >= 0)
-        #expect(archive.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == archive.count)
-        close(fd)
-        defer { _ = name.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) } } }
+    }
+
+    /// A file name that is not UTF-8 (byte 0xFF) is listed, opened when named on the command line
+    /// (as bytes: `sh` passes them through), and shown as `c\xffd.tar` in text, JSON and errors;
+    /// an argument of such bytes naming nothing is refused rather than repaired into U+FFFD.
+    @Test func namesThatAreNotUTF8() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-bytes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // dir/c<FF>d.tar: the Podman archive; dir/s<FE>/: an empty directory with such a name.
+        try Self.create(dir.path, [0x63, 0xFF] + Array("d.tar".utf8), contents: try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("podman/ck-basic.none.tar"))))
+        try Self.create(dir.path, [0x73, 0xFE], directory: true)
+        let shown = dir.path + #"/c\xffd.tar"#
+
         let list = try CLI.run(["list", dir.path])
-        withKnownIssue("list skips file names that are not UTF-8") {
-            #expect(list.stdout.contains("ck-basic"), "\(list.stdout) \(list.stderr)")
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains(shown), "\(list.stdout) \(list.stderr)")
+        #expect(list.stdout.contains("ck-basic"), "\(list.stdout)")
+        let listJSON = try CLI.run(["list", dir.path, "--format", "json"])
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [[String: Any]])
+        #expect(items.map { $0["path"] as? String } == [shown])
+
+        // Named on the command line, by its bytes.
+        let ps = try Self.shell(#"exec "$0" ps --format json "$1/c$(printf '\377')d.tar""#, dir.path)
+        #expect(ps.status == 0, "\(ps.stderr)")
+        #expect(ps.stdout == (try CLI.run(["ps", "--format", "json", CLI.fixture("podman/ck-basic.none.tar")])).stdout)
+        let show = try Self.shell(#"exec "$0" show --format json "$1/c$(printf '\377')d.tar""#, dir.path)
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains(#"c\\xffd.tar"#), "\(show.stdout)")  // JSON escapes the backslash
+        // An error inside names the display form, not the alias it was opened through.
+        let missing = try Self.shell(#"exec "$0" maps "$1/c$(printf '\377')d.tar" --pid 999999"#, dir.path)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains(shown), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("/proc/self/fd"), "\(missing.stderr)")
+        // Bytes naming nothing: refused (exit 2), not turned into another name.
+        let nothing = try Self.shell(#"exec "$0" show "$1/n$(printf '\377')""#, dir.path)
+        #expect(nothing.status == 2)
+        #expect(nothing.stderr.contains(#"n\xff is not UTF-8 and names no existing file"#), "\(nothing.stderr)")
+    }
+
+    /// Creates `name` (bytes) in `directory`: a file with `contents` or a directory.
+    static func create(_ directory: String, _ name: [UInt8], contents: Data? = nil, directory isDirectory: Bool = false) throws {
+        let path = Array(directory.utf8) + [0x2F] + name + [0]
+        try path.withUnsafeBufferPointer { buffer in
+            try buffer.withMemoryRebound(to: CChar.self) { p in
+                if isDirectory {
+                    #expect(mkdir(p.baseAddress!, 0o755) == 0)
+                    return
+                }
+                let fd = open(p.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+                try #require(fd >= 0)
+                defer { close(fd) }
+                let data = contents ?? Data()
+                #expect(data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == data.count)
+            }
         }
+    }
+
+    /// Runs `script` with `sh -c`, `$0` the binary and `$1` the argument.
+    static func shell(_ script: String, _ argument: String) throws -> CLI.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script, CLI.binary.path, argument]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -52,7 +52,8 @@ struct Decode: ParsableCommand {
             }
             return
         }
-        guard let dir else { return }
+        guard let shownDir = dir else { return }
+        let dir = RawPath.resolve(shownDir)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             Output.error("\(dir): not a directory")

@@ -66,12 +66,12 @@ struct Diff: ParsableCommand {
             // Each side's reader keeps reporting its later passes (hashing pages of a compressed archive).
             let readingA = diagnostics.reading(pathA, json: json)
             defer { readingA.finish() }
-            let a = try Checkpoint.open(pathA, options: .init(previous: previousA, source: .init(progress: readingA.reporter),
+            let a = try Checkpoint.open(RawPath.resolve(pathA), options: .init(previous: previousA.map(RawPath.resolve), source: .init(progress: readingA.reporter),
                                                               listNestedArchives: sections.contains(.files)))
             readingA.finish()
             let readingB = diagnostics.reading(pathB, json: json)
             defer { readingB.finish() }
-            checkpointB = try Checkpoint.open(pathB, options: .init(previous: previousB, source: .init(progress: readingB.reporter),
+            checkpointB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: previousB.map(RawPath.resolve), source: .init(progress: readingB.reporter),
                                                                     listNestedArchives: sections.contains(.files)))
             readingB.finish()
             let comparing = diagnostics.progress("comparing memory", unit: .items("pages"), json: json)

@@ -63,7 +63,7 @@ struct Inspect: ParsableCommand {
     func tree(_ c: Checkpoint, processes: [CheckpointProcess]) -> TreeNode {
         let e = c.engine
         let style = output.style
-        var root = TreeNode(style.bold(Terminal.safe(e.containerName ?? c.path)))
+        var root = TreeNode(style.bold(Terminal.safe(e.containerName ?? RawPath.display(c.path))))
         if let image = e.imageName { root.add("Image: " + Terminal.safe(image)) }
         if let id = e.containerID { root.add("ID: \(id)") }
         if let runtime = e.runtime { root.add("Runtime: \(runtime)") }

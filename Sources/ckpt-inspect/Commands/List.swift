@@ -15,27 +15,27 @@ struct List: ParsableCommand {
 
     func run() throws {
         let roots = directories.isEmpty ? ["/var/lib/kubelet/checkpoints", "."].filter { FileManager.default.fileExists(atPath: $0) } : directories
-        var found: [(path: String, mtime: Date)] = []
-        for root in roots { Self.walk(root, depth: depth, into: &found) }
-        found.sort { $0.mtime > $1.mtime || ($0.mtime == $1.mtime && $0.path < $1.path) }
+        var found: [Found] = []
+        for root in roots { Self.walk(RawPath.resolve(root), display: root, depth: depth, into: &found) }
+        found.sort { $0.mtime > $1.mtime || ($0.mtime == $1.mtime && $0.display < $1.display) }
         var table = Table(headers: ["PATH", "CONTAINER", "IMAGE", "ENGINE", "CHECKPOINTED", "SIZE", "PROCS", "MEMORY"])
         table.rightAligned = [5, 6, 7]
         var json: [JSONValue] = []
-        var opened: [(path: String, checkpoint: Checkpoint, when: String)] = []
+        var opened: [(display: String, checkpoint: Checkpoint, when: String)] = []
         let progress = output.diagnostics.progress("reading checkpoints", unit: .items("checkpoints"), json: output.json)
-        for (k, (path, mtime)) in found.enumerated() {
+        for (k, (path, display, mtime)) in found.enumerated() {
             progress.update(UInt64(k), UInt64(found.count))
             guard let c = try? Checkpoint.open(path, options: .init(listNestedArchives: false)) else { continue }
             guard c.inventory != nil || !c.processes.isEmpty else { continue }
             // The engine's checkpoint time, else when CRIU wrote inventory.img (the tar member's mtime), else the file's.
             let imageTime = ((try? c.images.member("inventory.img")) ?? nil).map { Date(timeIntervalSince1970: TimeInterval($0.modificationTime)) }
-            opened.append((path, c, c.engine.checkpointed.map(Show.shortDate) ?? Self.format(imageTime ?? mtime)))
+            opened.append((display, c, c.engine.checkpointed.map(Show.shortDate) ?? Self.format(imageTime ?? mtime)))
         }
         progress.finish()
-        opened.sort { $0.when > $1.when || ($0.when == $1.when && $0.path < $1.path) }
-        for (path, c, when) in opened {
+        opened.sort { $0.when > $1.when || ($0.when == $1.when && $0.display < $1.display) }
+        for (display, c, when) in opened {
             let e = c.engine
-            table.rows.append([Terminal.safe(path), Terminal.safe(e.containerName ?? "-"), Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
+            table.rows.append([Terminal.safe(display), Terminal.safe(e.containerName ?? "-"), Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
                                when, Size.text(c.sizes.total, exact: output.bytes), String(c.processes.count),
                                Size.text(c.sizes.pages, exact: output.bytes)])
             json.append(Report.summary(c))
@@ -59,25 +59,41 @@ struct List: ParsableCommand {
         return f.string(from: date)
     }
 
-    /// Collects archive files (by magic) and CRIU image directories.
-    static func walk(_ path: String, depth: Int, into found: inout [(path: String, mtime: Date)]) {
+    /// A checkpoint found: the path to open it by and the path to show (``RawPath``: they differ
+    /// when a name on the way is not UTF-8).
+    typealias Found = (path: String, display: String, mtime: Date)
+
+    /// Collects archive files (by magic) and CRIU image directories. Directory entries are read as
+    /// bytes: a name that is not UTF-8 is opened through its ``RawPath`` alias and shown escaped.
+    static func walk(_ path: String, display: String, depth: Int, into found: inout [Found]) {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return }
+        // Links are not followed, but an alias is one by construction.
+        guard (RawPath.isAlias(path) ? stat(path, &st) : lstat(path, &st)) == 0 else { return }
         let mtime = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))
         switch st.st_mode & S_IFMT {
         case S_IFREG:
             guard st.st_size >= 512, let handle = FileHandle(forReadingAtPath: path) else { return }
             let head = [UInt8](handle.readData(ofLength: Compression.detectionLength))
             try? handle.close()
-            if Compression.detect(head) != nil { found.append((path, mtime)) }
+            if Compression.detect(head) != nil { found.append((path, display, mtime)) }
         case S_IFDIR:
             let fm = FileManager.default
             if fm.fileExists(atPath: path + "/inventory.img") || fm.fileExists(atPath: path + "/checkpoint/inventory.img") {
-                found.append((path, mtime))
+                found.append((path, display, mtime))
                 return
             }
-            guard depth > 0, let names = try? fm.contentsOfDirectory(atPath: path) else { return }
-            for name in names.sorted() { walk(path + "/" + name, depth: depth - 1, into: &found) }
+            guard depth > 0, case .success(let names) = POSIX.listDirectory(path) else { return }
+            for name in names {
+                if let text = String(validating: name, as: UTF8.self) {
+                    walk(path + "/" + text, display: display + "/" + text, depth: depth - 1, into: &found)
+                } else {
+                    let shown = display + "/" + RawPath.display(bytes: name)
+                    guard let alias = RawPath.alias(bytes: Array((path + "/").utf8) + name, display: shown) else { continue }
+                    let before = found.count
+                    walk(alias, display: shown, depth: depth - 1, into: &found)
+                    if found.count == before { RawPath.forget(alias) }
+                }
+            }
         default:
             return  // symlinks and devices are not followed
         }

@@ -32,7 +32,8 @@ struct Logs: ParsableCommand {
     /// The logs of a checkpoint, or the one log file `path` names.
     func readLogs(_ path: String) throws -> [CRIULog] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || path == "-" else {
+        let file = RawPath.resolve(path)
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) || path == "-" else {
             Output.error("\(path): no such file or directory")
             throw ExitCode.usage
         }
@@ -43,7 +44,7 @@ struct Logs: ParsableCommand {
             let progress = diagnostics.reading(path, json: format == .json)
             defer { progress.finish() }
             do {
-                source = try CheckpointSource.open(path: path, options: .init(progress: progress.reporter))
+                source = try CheckpointSource.open(path: file, options: .init(progress: progress.reporter))
             } catch {
                 guard error.code == .notAnArchive, !isDirectory.boolValue else {
                     Output.error(error.description)
@@ -60,7 +61,7 @@ struct Logs: ParsableCommand {
             }
             return logs
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: file) else {
             Output.error("\(path): cannot be read")
             throw ExitCode.usage
         }

@@ -141,7 +141,8 @@ func parseAddress(_ text: String) -> UInt64? {
 func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil) throws -> Checkpoint {
     defer { progress?.finish() }
     do {
-        return try Checkpoint.open(path, options: .init(previous: previous, source: .init(progress: progress?.reporter), listNestedArchives: nested))
+        return try Checkpoint.open(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress?.reporter),
+                                                                          listNestedArchives: nested))
     } catch {
         Output.error(error.description)
         throw ExitCode.badData
@@ -171,7 +172,7 @@ func withCheckpointErrorsThrowing<T>(_ body: () throws -> T) throws -> T {
 func selectProcesses(_ c: Checkpoint, pid: UInt32?) throws -> [CheckpointProcess] {
     guard let pid else { return c.processes }
     guard let p = c.process(pid) else {
-        Output.error("\(c.path): no process with pid \(pid) (pids: \(c.processes.map { String($0.pid) }.joined(separator: ", ")))")
+        Output.error("\(RawPath.display(c.path)): no process with pid \(pid) (pids: \(c.processes.map { String($0.pid) }.joined(separator: ", ")))")
         throw ExitCode.usage
     }
     return [p]

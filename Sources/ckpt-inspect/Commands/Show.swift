@@ -23,7 +23,7 @@ struct Show: ParsableCommand {
             let progress = output.diagnostics.reading(path, json: output.json)
             defer { progress.finish() }
             do {
-                checkpoint = try Checkpoint.open(path, options: .init(source: .init(progress: progress.reporter), listNestedArchives: false))
+                checkpoint = try Checkpoint.open(RawPath.resolve(path), options: .init(source: .init(progress: progress.reporter), listNestedArchives: false))
             } catch {
                 Output.error(error.description)
                 failed = true

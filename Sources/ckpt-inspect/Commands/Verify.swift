@@ -25,7 +25,7 @@ struct Verify: ParsableCommand {
         let progress = diagnostics.reading(path, json: format == .json)
         do {
             defer { progress.finish() }
-            report = try Verifier.verify(path, options: .init(previous: previous, source: .init(progress: progress.reporter),
+            report = try Verifier.verify(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter),
                                                               host: host ? HostEnvironment.probe() : nil))
         } catch {
             Output.error(error.description)
@@ -44,7 +44,7 @@ enum VerifyJSON {
     static func render(_ r: VerificationReport) -> JSONValue {
         .object([
             ("schema", .string(VerificationReport.schemaVersion)),
-            ("path", .string(r.path)),
+            ("path", .string(RawPath.display(r.path))),
             ("clean", .bool(r.isClean)),
             ("summary", .object([("errors", .int(r.errors.count)), ("warnings", .int(r.warnings.count)), ("info", .int(r.infos.count))])),
             ("facts", .array(r.facts.map { f in
@@ -86,7 +86,7 @@ enum VerifyJSON {
 /// Text of `verify`.
 enum VerifyText {
     static func render(_ r: VerificationReport) -> String {
-        var out = "verify \(Terminal.safe(r.path))\n"
+        var out = "verify \(Terminal.safe(RawPath.display(r.path)))\n"
         let compared = r.facts.contains { $0.host != nil }
         var table = Table(headers: compared ? ["FACT", "CHECKPOINT", "THIS HOST", ""] : ["FACT", "VALUE"])
         for f in r.facts {
