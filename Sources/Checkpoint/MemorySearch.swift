@@ -4,6 +4,7 @@ import CRIUImages
 import Glibc
 #endif
 import Foundation
+internal import Synchronization
 
 /// What to look for in memory.
 public enum SearchPattern: Sendable {
@@ -65,7 +66,7 @@ public struct MemorySearch: Sendable {
         self.maxHits = maxHits
     }
 
-    struct Piece {
+    struct Piece: Sendable {
         var owner: MemoryOwner
         var address: UInt64
         var length: UInt64
@@ -108,15 +109,11 @@ public struct MemorySearch: Sendable {
         }
         let total = pieces.reduce(0) { $0 + $1.length }
         let matcher = Matcher(pattern: pattern)
-        var hits: [(owner: MemoryOwner, address: UInt64, match: [UInt8])] = []
-        var scanned: UInt64 = 0
         // Boundaries between pieces adjacent in memory but not in the file: keep tail and head bytes.
         let keep = matcher.overlap
         // Kept in memory only when the pages cannot be read again cheaply (a compressed archive);
         // otherwise read back after the pass, so memory does not grow with the number of edges.
         let keepsEdges = checkpoint.imageSets.contains { !$0.source.isSeekable }
-        var tails: [Int: [UInt8]] = [:]
-        var heads: [Int: [UInt8]] = [:]
         var nextOfPiece: [Int: Int] = [:]
         do {
             var order = Array(pieces.indices)
@@ -128,45 +125,64 @@ public struct MemorySearch: Sendable {
         let needsHead = Set(nextOfPiece.values)
         var byFile: [PagesFile: [Int]] = [:]
         for (i, p) in pieces.enumerated() { byFile[p.file, default: []].append(i) }
-        var carries: [Int: [UInt8]] = [:]
-        var stop = false
-        func record(_ piece: Piece, _ at: UInt64, _ bytes: [UInt8]) {
-            hits.append((piece.owner, piece.address + at, bytes))
-            if hits.count >= maxHits { stop = true }
+        let streamed = pieces.map { ($0.file, $0.offset, $0.length) }
+        let scanner = SliceScanner(matcher: matcher, keep: keep, limit: maxHits, keepsEdges: keepsEdges,
+                                   needsHead: needsHead, nextOfPiece: nextOfPiece)
+        // Plain tars and directories: the pages files are shared among workers (each file read by
+        // one, whole, in file order; the files balanced by bytes), each with its own scanning state.
+        // A worker stops at `maxHits` of its own; the hits kept are then the first `maxHits` in
+        // address order of what the workers found, the same whatever the timing.
+        let workers = keepsEdges ? 1 : max(1, min(4, ProcessInfo.processInfo.activeProcessorCount, byFile.count))
+        var groups = Array(repeating: [PagesFile: [Int]](), count: workers)
+        var load = Array(repeating: UInt64(0), count: workers)
+        for (file, list) in byFile.sorted(by: { a, b in
+            let (x, y) = (a.value.reduce(0) { $0 + pieces[$1].length }, b.value.reduce(0) { $0 + pieces[$1].length })
+            return x != y ? x > y : a.key < b.key
+        }) {
+            let w = load.indices.min { load[$0] < load[$1] }!
+            groups[w][file] = list
+            load[w] += list.reduce(0) { $0 + pieces[$1].length }
         }
-        // Each slice is searched in place; only the few bytes around slice edges are copied.
-        try checkpoint.streamPieces(byFile: byFile, pieces: pieces.map { ($0.file, $0.offset, $0.length) },
-                                    seekableBlockSize: blockSize) { pieceIndex, position, slice in
-            guard !stop else { return }
-            let piece = pieces[pieceIndex]
-            let carry = carries[pieceIndex] ?? []
-            if !carry.isEmpty {
-                // Matches that start in the previous slice and end in this one.
-                let window = carry + Array(slice.prefix(keep))
-                for found in matcher.find(in: window) where found.offset < carry.count && found.offset + found.length > carry.count {
-                    record(piece, position - UInt64(carry.count) + UInt64(found.offset), Array(window[found.offset..<found.offset + found.length]))
+        let scans = Mutex(Array(repeating: scanner, count: workers))
+        let failure = Mutex<CheckpointError?>(nil)
+        let scanned = Mutex<UInt64>(0)
+        let reportProgress = progress.map { report in UncheckedSendable(report) }
+        let blockSize = self.blockSize
+        let (groupsOf, piecesOf) = (groups, pieces)
+        let scan: @Sendable (Int) -> Void = { w in
+            var mine = scanner
+            do throws(CheckpointError) {
+                // Each slice is searched in place; only the few bytes around slice edges are copied.
+                try checkpoint.streamPieces(byFile: groupsOf[w], pieces: streamed, seekableBlockSize: blockSize) { pieceIndex, position, slice in
+                    guard !mine.stop else { return }
+                    mine.consume(piecesOf[pieceIndex], index: pieceIndex, position: position, slice: slice)
+                    if let reportProgress {
+                        scanned.withLock { done in
+                            done += UInt64(slice.count)
+                            reportProgress.value(done, total)
+                        }
+                    }
                 }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
             }
-            if !stop {
-                for found in matcher.find(in: slice) {
-                    record(piece, position + UInt64(found.offset), Array(slice[found.offset..<found.offset + found.length]))
-                    if stop { break }
-                }
-            }
-            if keepsEdges, needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(slice.prefix(keep)) }
-            let ends = position + UInt64(slice.count) == piece.length
-            let needsTail = keepsEdges && ends && nextOfPiece[pieceIndex] != nil
-            if !ends || needsTail {
-                // Only the bytes a match crossing into the next slice could start at.
-                let newCarry = matcher.carry(slice.count >= keep ? Array(slice.suffix(keep)) : Array((carry + Array(slice)).suffix(keep)))
-                if needsTail { tails[pieceIndex] = newCarry }
-                carries[pieceIndex] = ends ? nil : newCarry
-            } else {
-                carries[pieceIndex] = nil
-            }
-            scanned += UInt64(slice.count)
-            progress?(scanned, total)
+            scans.withLock { $0[w] = mine }
         }
+        if workers == 1 {
+            scan(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in scan(w) }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        let done = scans.withLock { $0 }
+        var hits = done.flatMap(\.hits)
+        if workers > 1 && done.contains(where: \.stop) {
+            hits.sort { ($0.owner, $0.address) < ($1.owner, $1.address) }
+            hits.removeLast(max(0, hits.count - maxHits))
+        }
+        let stop = hits.count >= maxHits
+        var tails = done[0].tails
+        var heads = done[0].heads
         // Matches that cross a boundary between pieces.
         let edges = nextOfPiece.sorted { $0.key < $1.key }
         var edgeMembers: [PagesFile: ArchiveMember] = [:]
@@ -229,8 +245,77 @@ public struct MemorySearch: Sendable {
     }
 }
 
+/// The state of one scan over a stream of slices: the bytes carried across slice edges, the
+/// pieces' edge bytes (compressed sources), and the hits found.
+struct SliceScanner: Sendable {
+    let matcher: Matcher
+    /// Bytes kept across edges (the matcher's overlap).
+    let keep: Int
+    /// Hits after which the scan stops.
+    let limit: Int
+    /// Keep the bytes at the edges between pieces (when they cannot be read back cheaply).
+    let keepsEdges: Bool
+    let needsHead: Set<Int>
+    let nextOfPiece: [Int: Int]
+    var carries: [Int: [UInt8]] = [:]
+    var tails: [Int: [UInt8]] = [:]
+    var heads: [Int: [UInt8]] = [:]
+    var hits: [(owner: MemoryOwner, address: UInt64, match: [UInt8])] = []
+    var stop = false
+
+    init(matcher: Matcher, keep: Int, limit: Int, keepsEdges: Bool, needsHead: Set<Int>, nextOfPiece: [Int: Int]) {
+        self.matcher = matcher
+        self.keep = keep
+        self.limit = limit
+        self.keepsEdges = keepsEdges
+        self.needsHead = needsHead
+        self.nextOfPiece = nextOfPiece
+    }
+
+    mutating func record(_ piece: MemorySearch.Piece, _ at: UInt64, _ bytes: [UInt8]) {
+        hits.append((piece.owner, piece.address + at, bytes))
+        if hits.count >= limit { stop = true }
+    }
+
+    /// Searches `slice`, the bytes of `piece` from `position`, and the edge with the slice before.
+    mutating func consume(_ piece: MemorySearch.Piece, index pieceIndex: Int, position: UInt64, slice: UnsafeRawBufferPointer) {
+        let carry = carries[pieceIndex] ?? []
+        if !carry.isEmpty {
+            // Matches that start in the previous slice and end in this one.
+            let window = carry + Array(slice.prefix(keep))
+            for found in matcher.find(in: window) where found.offset < carry.count && found.offset + found.length > carry.count {
+                record(piece, position - UInt64(carry.count) + UInt64(found.offset), Array(window[found.offset..<found.offset + found.length]))
+            }
+        }
+        if !stop {
+            for found in matcher.find(in: slice) {
+                record(piece, position + UInt64(found.offset), Array(slice[found.offset..<found.offset + found.length]))
+                if stop { break }
+            }
+        }
+        if keepsEdges, needsHead.contains(pieceIndex), position == 0 { heads[pieceIndex] = Array(slice.prefix(keep)) }
+        let ends = position + UInt64(slice.count) == piece.length
+        let needsTail = keepsEdges && ends && nextOfPiece[pieceIndex] != nil
+        if !ends || needsTail {
+            // Only the bytes a match crossing into the next slice could start at.
+            let newCarry = matcher.carry(slice.count >= keep ? Array(slice.suffix(keep)) : Array((carry + Array(slice)).suffix(keep)))
+            if needsTail { tails[pieceIndex] = newCarry }
+            carries[pieceIndex] = ends ? nil : newCarry
+        } else {
+            carries[pieceIndex] = nil
+        }
+    }
+}
+
+/// A value shared with concurrent workers that only ever use it under a lock.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// Finds a pattern in a window of bytes.
-struct Matcher {
+/// Sendable: NSRegularExpression is immutable and documented safe to match from several threads.
+struct Matcher: @unchecked Sendable {
     let pattern: SearchPattern
     let needle: [UInt8]
     let regex: NSRegularExpression?

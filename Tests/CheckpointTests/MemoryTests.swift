@@ -43,6 +43,25 @@ import Testing
         }
     }
 
+    /// A plain tar is searched by several workers (one per pages file), a zstd archive in one
+    /// stream: the same hits. With a hit limit, the workers' hits are cut to the first in
+    /// address order: the same on every run, each one a real hit.
+    @Test func parallelSearchMatchesTheSingleStream() throws {
+        let plain = try Checkpoint.open(Fixture.path("podman/ck-basic.none.tar"))
+        let zstd = try Checkpoint.open(Fixture.path("podman/ck-basic.zstd.tar.zst"))
+        #expect(Set(plain.processes.compactMap { try? plain.addressSpace($0.pid) }.flatMap { $0.pages.runs.compactMap { run -> PagesFile? in
+            if case .file(let file, _) = run.location { return file } else { return nil } } }).count >= 2)
+        for pattern in [SearchPattern.bytes(Array("/bin".utf8)), .regex("/[a-z]{3}/")] {
+            let all = try MemorySearch(pattern: pattern).run(in: plain)
+            #expect(all.count > 20, "\(pattern)")
+            #expect(all == (try MemorySearch(pattern: pattern).run(in: zstd)), "\(pattern)")
+            let limited = try MemorySearch(pattern: pattern, maxHits: 7).run(in: plain)
+            #expect(limited.count == 7)
+            #expect(Set(limited).isSubset(of: Set(all)))
+            for _ in 0..<3 { #expect(try MemorySearch(pattern: pattern, maxHits: 7).run(in: plain) == limited) }
+        }
+    }
+
     @Test func fixedRegionReadsBackAcrossPages() throws {
         let c = try Checkpoint.open(Fixture.path("raw/marker-static"))
         let segments = try c.readMemory(pid: 28716, address: 0x1000_0000 + 4096 - 8, length: 16)
