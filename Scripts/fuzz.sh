@@ -28,7 +28,7 @@ mkdir -p "$out/artifacts"
 work=${FUZZ_JOBS_DIR:-$(mktemp -d)}
 [ -z "${FUZZ_JOBS_DIR:-}" ] && trap 'rm -rf "$work"' EXIT
 
-swift_flags=(-parse-as-library -O -g -swift-version 6
+swift_flags=(-parse-as-library -O -g -swift-version 6 -package-name ckpt_inspect
   -enable-upcoming-feature InternalImportsByDefault
   -enable-upcoming-feature MemberImportVisibility
   -enable-upcoming-feature ExistentialAny)

@@ -53,7 +53,9 @@ public struct MemorySearch: Sendable {
     public var pattern: SearchPattern
     /// Only these processes (and the shared memory they map); nil for all.
     public var pids: Set<UInt32>?
-    /// Stop after this many hits.
+    /// Stop after this many hits. When the limit is reached, the hits returned are the first
+    /// `maxHits` in (owner, address) order of those found before the scan stopped; the same set on
+    /// every run of the same search.
     public var maxHits: Int
     /// Bytes read at a time from plain tars and directories (tests make it small to put many
     /// block edges inside the fixtures' memory).
