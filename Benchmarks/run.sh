@@ -150,23 +150,33 @@ measure_paired() {
     local name="$1" btext="$2" bcmd="$3"; shift 3
     [ "$1" = "--" ] && shift
     local -a times=() rss=() btimes=() brss=()
-    local i rc=0 brc=0
+    local i rc=0 brc=0 total=0
     M_NOTE=""
     for ((i = 0; i < RUNS; i++)); do
         run_once "$PRE_HOOK" "$@"
         times+=("$R_US"); rss+=("$R_RSS")
+        total=$(( total + R_US / 1000000 ))
         accept "$name"; rc=$R_RC
         [ $A_OK = 1 ] || break
         run_once "$BASE_HOOK" bash -c "$bcmd"
         btimes+=("$R_US"); brss+=("$R_RSS"); brc=$R_RC
+        total=$(( total + R_US / 1000000 ))
         [ "$brc" = 0 ] || { log "  baseline $btext failed: $R_ERR"; break; }
+        if [ $total -ge "$CMD_BUDGET" ] && [ $((i + 1)) -lt "$RUNS" ]; then
+            M_NOTE="$((i + 1)) pairs (time budget)"
+            break
+        fi
     done
     M_MED=$(printf '%s\n' "${times[@]}" | median_s)
     M_RSS=$(printf '%s\n' "${rss[@]}" | max_mib)
     M_RC=$rc
-    B_MED=$(printf '%s\n' "${btimes[@]}" | median_s)
-    B_RSS=$(printf '%s\n' "${brss[@]}" | max_mib)
-    B_RC=$brc
+    if [ ${#btimes[@]} -gt 0 ]; then
+        B_MED=$(printf '%s\n' "${btimes[@]}" | median_s)
+        B_RSS=$(printf '%s\n' "${brss[@]}" | max_mib)
+        B_RC=$brc
+    else  # the command failed before the baseline ran
+        B_MED="-"; B_RSS="-"; B_RC=0
+    fi
     log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE} (runs: $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
     log "  baseline $btext: ${B_MED}s ${B_RSS} MiB (runs: $(printf '%s ' "${btimes[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
 }

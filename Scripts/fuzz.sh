@@ -157,7 +157,7 @@ for target in "${targets[@]}"; do
   log="$out/$target.log"
   # ASan's quarantine of freed memory (256 MiB by default) counts against -rss_limit_mb; at
   # 64 MiB a 20-second decoder run peaks well under the limit, which stays for our allocations.
-  if ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64}" CKPT_FUZZ_MODEL_BASE="$work/model-base" "$out/$target" "$corpus" "$work/seeds/$target" \
+  if ASAN_OPTIONS="quarantine_size_mb=64${ASAN_OPTIONS:+:$ASAN_OPTIONS}" CKPT_FUZZ_MODEL_BASE="$work/model-base" "$out/$target" "$corpus" "$work/seeds/$target" \
       -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=1 -rss_limit_mb=512 \
       -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 > "$log" 2>&1; then
     :

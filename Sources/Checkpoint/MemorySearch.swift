@@ -53,9 +53,9 @@ public struct MemorySearch: Sendable {
     public var pattern: SearchPattern
     /// Only these processes (and the shared memory they map); nil for all.
     public var pids: Set<UInt32>?
-    /// Stop after this many hits. When the limit is reached, the hits returned are the first
-    /// `maxHits` in (owner, address) order of those found before the scan stopped; the same set on
-    /// every run of the same search.
+    /// Stop after this many hits (at least 1). When the limit is reached, the hits returned are
+    /// the first `maxHits` in (owner, address) order of those found before the scan stopped; the
+    /// same set on every run of the same search, whatever the number of cores.
     public var maxHits: Int
     /// Bytes read at a time from plain tars and directories (tests make it small to put many
     /// block edges inside the fixtures' memory).
@@ -128,34 +128,38 @@ public struct MemorySearch: Sendable {
         var byFile: [PagesFile: [Int]] = [:]
         for (i, p) in pieces.enumerated() { byFile[p.file, default: []].append(i) }
         let streamed = pieces.map { ($0.file, $0.offset, $0.length) }
-        let scanner = SliceScanner(matcher: matcher, keep: keep, limit: maxHits, keepsEdges: keepsEdges,
+        let limit = max(1, maxHits)
+        let scanner = SliceScanner(matcher: matcher, keep: keep, limit: limit, keepsEdges: keepsEdges,
                                    needsHead: needsHead, nextOfPiece: nextOfPiece)
-        // Plain tars and directories: the pages files are shared among workers (each file read by
-        // one, whole, in file order; the files balanced by bytes), each with its own scanning state.
-        // A worker stops at `maxHits` of its own; the hits kept are then the first `maxHits` in
-        // address order of what the workers found, the same whatever the timing.
-        let workers = keepsEdges ? 1 : max(1, min(4, ProcessInfo.processInfo.activeProcessorCount, byFile.count))
-        var groups = Array(repeating: [PagesFile: [Int]](), count: workers)
-        var load = Array(repeating: UInt64(0), count: workers)
+        // Plain tars and directories: the pages files are shared among up to four groups by bytes
+        // (each file read by one group, whole, in file order), each group with its own scanning
+        // state, the groups run on as many threads as there are cores. A group stops at `limit` hits
+        // of its own. The groups depend only on the files, so what each finds, and the first `limit`
+        // hits in address order of them all, is the same on every machine and every run.
+        let groupCount = keepsEdges ? 1 : max(1, min(4, byFile.count))
+        var groups = Array(repeating: [PagesFile: [Int]](), count: groupCount)
+        var load = Array(repeating: UInt64(0), count: groupCount)
         for (file, list) in byFile.sorted(by: { a, b in
             let (x, y) = (a.value.reduce(0) { $0 + pieces[$1].length }, b.value.reduce(0) { $0 + pieces[$1].length })
             return x != y ? x > y : a.key < b.key
         }) {
-            let w = load.indices.min { load[$0] < load[$1] }!
-            groups[w][file] = list
-            load[w] += list.reduce(0) { $0 + pieces[$1].length }
+            let g = load.indices.min { load[$0] < load[$1] }!
+            groups[g][file] = list
+            load[g] += list.reduce(0) { $0 + pieces[$1].length }
         }
-        let scans = Mutex(Array(repeating: scanner, count: workers))
-        let failure = Mutex<CheckpointError?>(nil)
+        let scans = Mutex(Array(repeating: scanner, count: groupCount))
+        // Per group; the first group's error is reported, whatever the timing.
+        let failures = Mutex([CheckpointError?](repeating: nil, count: groupCount))
         let scanned = Mutex<UInt64>(0)
+        // `progress` is called from the scanning threads, one call at a time (under `scanned`'s lock).
         let reportProgress = progress.map { report in UncheckedSendable(report) }
         let blockSize = self.blockSize
         let (groupsOf, piecesOf) = (groups, pieces)
-        let scan: @Sendable (Int) -> Void = { w in
+        let scan: @Sendable (Int) -> Void = { g in
             var mine = scanner
             do throws(CheckpointError) {
                 // Each slice is searched in place; only the few bytes around slice edges are copied.
-                try checkpoint.streamPieces(byFile: groupsOf[w], pieces: streamed, seekableBlockSize: blockSize) { pieceIndex, position, slice in
+                try checkpoint.streamPieces(byFile: groupsOf[g], pieces: streamed, seekableBlockSize: blockSize) { pieceIndex, position, slice in
                     guard !mine.stop else { return }
                     mine.consume(piecesOf[pieceIndex], index: pieceIndex, position: position, slice: slice)
                     if let reportProgress {
@@ -166,23 +170,19 @@ public struct MemorySearch: Sendable {
                     }
                 }
             } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+                failures.withLock { $0[g] = error }
             }
-            scans.withLock { $0[w] = mine }
+            scans.withLock { $0[g] = mine }
         }
-        if workers == 1 {
+        if groupCount == 1 {
             scan(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in scan(w) }
+            DispatchQueue.concurrentPerform(iterations: groupCount) { g in scan(g) }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let error = failures.withLock({ $0.lazy.compactMap { $0 }.first }) { throw error }
         let done = scans.withLock { $0 }
         var hits = done.flatMap(\.hits)
-        if workers > 1 && done.contains(where: \.stop) {
-            hits.sort { ($0.owner, $0.address) < ($1.owner, $1.address) }
-            hits.removeLast(max(0, hits.count - maxHits))
-        }
-        let stop = hits.count >= maxHits
+        let stop = done.contains(where: \.stop)
         var tails = done[0].tails
         var heads = done[0].heads
         // Matches that cross a boundary between pieces.
@@ -215,10 +215,10 @@ public struct MemorySearch: Sendable {
             }
         }
         hits.sort { ($0.owner, $0.address) < ($1.owner, $1.address) }
-        // Deduplicate (regex overlaps) and attach mappings.
+        // Deduplicate (regex overlaps), keep the first `limit`, and attach mappings.
         var result: [SearchHit] = []
         var seen = Set<[UInt64]>()
-        for h in hits {
+        for h in hits where result.count < limit {
             let key: [UInt64]
             switch h.owner {
             case .process(let pid): key = [0, UInt64(pid), h.address]
@@ -475,7 +475,8 @@ extension Checkpoint {
         let blockSize = 8 << 20
         var bySource: [String: [PagesFile]] = [:]
         for file in byFile.keys { bySource[sets[file.set].source.path, default: []].append(file) }
-        for files in bySource.values {
+        // Sources in image-set order: the order of the slices does not depend on hashing.
+        for files in bySource.values.sorted(by: { $0.min()! < $1.min()! }) {
             let source = sets[files[0].set].source
             var memberOf: [PagesFile: ArchiveMember] = [:]
             for file in files { memberOf[file] = try member(of: file) }

@@ -129,7 +129,10 @@ extension CheckpointSource {
         var lastLink: ArchiveMember?
         var status: POSIX.Status?
         func stat(_ parts: [[UInt8]]) throws(ArchiveError) -> POSIX.Status? {
-            switch POSIX.lstatus(Self.join(root, parts)) {
+            // The root itself is where the walk starts, and may be reached through a link (the
+            // `/proc/self/fd/N` name of a directory whose path is not UTF-8); below it, no link is
+            // followed unchecked.
+            switch parts.isEmpty ? POSIX.status(root) : POSIX.lstatus(Self.join(root, parts)) {
             case .success(let s): return s
             case .failure(let f):
                 throw ArchiveError(.io, source: path, member: ArchiveMember.escape(parts.joined(separator: [0x2f])),

@@ -4,9 +4,14 @@ extension CheckpointSource {
 
     /// Opens a directory: an extracted archive or a bare CRIU images directory.
     static func openDirectory(path: String, options: Options) throws(ArchiveError) -> CheckpointSource {
+        // A directory whose absolute path is not UTF-8 (the command line tool names it by
+        // `/proc/self/fd/N`) is read by the path given, and is its own root: links out of it are
+        // not followed.
         let base: String
+        var ownRoot = false
         switch POSIX.realPath(path) {
-        case .success(let p): base = p
+        case .success(let p?): base = p
+        case .success(nil): base = path; ownRoot = true
         case .failure(let f):
             throw ArchiveError(.io, source: path, message: "cannot resolve: \(POSIX.message(f.errorNumber))")
         }
@@ -17,14 +22,16 @@ extension CheckpointSource {
         let root: String
         if let explicit = options.root {
             switch POSIX.realPath(explicit) {
-            case .success(let p): root = p
+            case .success(let p?): root = p
+            case .success(nil):
+                throw ArchiveError(.invalidArgument, source: path, message: "root \(explicit) resolves to a path that is not UTF-8")
             case .failure(let f):
                 throw ArchiveError(.invalidArgument, source: path, message: "cannot resolve root \(explicit): \(POSIX.message(f.errorNumber))")
             }
             guard base == root || base.hasPrefix(root == "/" ? "/" : root + "/") else {
                 throw ArchiveError(.invalidArgument, source: path, message: "the directory is not inside root \(root)")
             }
-        } else if isBare {
+        } else if isBare && !ownRoot {
             root = parentDirectory(of: base)
         } else {
             root = base

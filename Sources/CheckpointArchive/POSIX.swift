@@ -189,10 +189,11 @@ package enum POSIX {
     }
 
     /// `realpath(3)`.
-    static func realPath(_ path: String) -> Result<String, Failure> {
+    /// nil when the resolved path is not UTF-8 (a String cannot hold it).
+    static func realPath(_ path: String) -> Result<String?, Failure> {
         guard let resolved = realpath(path, nil) else { return .failure(Failure(errorNumber: errno)) }
         defer { free(resolved) }
-        return .success(String(cString: resolved))
+        return .success(String(validatingCString: resolved))
     }
 }
 

@@ -76,7 +76,7 @@ enum HTMLReport {
         row("CRIU", c.facts.criuVersion); row("Architecture", c.facts.architecture); row("Page size", String(c.facts.pageSize))
         row("Processes", "\(c.processes.count) (\(c.threadCount) threads)"); row("Archive size", Size.text(c.sizes.total))
         row("Memory pages", Size.text(c.sizes.pages)); row("Root FS diff", Size.text(c.sizes.rootfsDiff))
-        if !c.facts.parentChain.isEmpty { row("Parent images", c.facts.parentChain.joined(separator: " → ")) }
+        if !c.facts.parentChain.isEmpty { row("Parent images", c.facts.parentChain.map(RawPath.display).joined(separator: " → ")) }
         h += "</table>"
 
         h += "<h2 id=\"processes\">Process tree</h2>"
@@ -124,7 +124,7 @@ enum HTMLReport {
             }
             h += "</table>"
         }
-        for w in c.warnings { h += "<p class=\"sev-warning\">Warning: \(escape(w))</p>" }
+        for w in c.warnings { h += "<p class=\"sev-warning\">Warning: \(escape(RawPath.display(w)))</p>" }
         h += "</main></body></html>\n"
         return h
     }

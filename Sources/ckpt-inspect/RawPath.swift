@@ -41,20 +41,28 @@ enum RawPath {
         return out
     }
 
-    /// Opens `bytes` (a path that is not UTF-8) with `O_PATH` and returns its alias, or nil when
-    /// nothing is there.
-    static func alias(bytes: [UInt8], display: String) -> String? {
-        if let known = names.withLock({ $0.toAlias[display] }) { return known }
+    /// Opens `bytes` (a path that is not UTF-8) with `O_PATH` and returns its alias and whether
+    /// this call opened it (false: the display form was registered before), or nil when nothing is
+    /// there or `followLinks` is false and the name is a symbolic link.
+    static func alias(bytes: [UInt8], display: String, followLinks: Bool = true) -> (alias: String, opened: Bool)? {
+        if let known = names.withLock({ $0.toAlias[display] }) { return (known, false) }
         let fd = (bytes + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, Self.pathOnly | O_CLOEXEC) }
+            buffer.withMemoryRebound(to: CChar.self) {
+                open($0.baseAddress!, Self.pathOnly | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
+            }
         }
         guard fd >= 0 else { return nil }
+        var st = stat()
+        if !followLinks, fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) == S_IFLNK {
+            close(fd)
+            return nil
+        }
         let alias = "/proc/self/fd/\(fd)"
         names.withLock {
             $0.toDisplay[alias] = display
             $0.toAlias[display] = alias
         }
-        return alias
+        return (alias, true)
     }
 
     /// Whether `path` is an alias (a link to follow, where other links are not).
@@ -72,38 +80,56 @@ enum RawPath {
         if known, let fd = Int32(alias.dropFirst("/proc/self/fd/".count)) { close(fd) }
     }
 
+    /// The registered display form that `path` is or starts with (`DIR/checkpoint/x.img`), the
+    /// longest when several are.
+    private static func registered(_ path: String, in table: [String: String]) -> String? {
+        if table[path] != nil { return path }
+        return table.keys.filter { path.hasPrefix($0 + "/") }.max { $0.count < $1.count }
+    }
+
     /// The path to open for a path a command was given: the alias of a display form this process
-    /// registered (also when it is a prefix: `DIR/checkpoint/x.img`), else the path itself.
+    /// registered (also when it is a prefix), else the path itself.
     static func resolve(_ path: String) -> String {
         names.withLock { table in
-            guard !table.toAlias.isEmpty else { return path }
-            if let alias = table.toAlias[path] { return alias }
-            for (display, alias) in table.toAlias where path.hasPrefix(display + "/") {
-                return alias + path.dropFirst(display.count)
-            }
-            return path
+            guard !table.toAlias.isEmpty, let display = registered(path, in: table.toAlias) else { return path }
+            return table.toAlias[display]! + path.dropFirst(display.count)
         }
     }
 
-    /// `text` with every alias replaced by its display form (longest alias first, so that
-    /// `/proc/self/fd/12` is not read as `/proc/self/fd/1` followed by `2`).
+    /// Whether `path` goes through a name that is not UTF-8 (an output path may not: it would be
+    /// created under its display form, another name).
+    static func isRaw(_ path: String) -> Bool {
+        names.withLock { registered(path, in: $0.toAlias) != nil }
+    }
+
+    /// `text` with every alias replaced by its display form. An alias is matched whole:
+    /// `/proc/self/fd/3` is not read out of `/proc/self/fd/31`.
     static func display(_ text: String) -> String {
         names.withLock { table in
-            guard !table.toDisplay.isEmpty, text.contains("/proc/self/fd/") else { return text }
-            var out = text
-            for alias in table.toDisplay.keys.sorted(by: { $0.count > $1.count }) {
-                out = out.replacingOccurrences(of: alias, with: table.toDisplay[alias]!)
+            let marker = "/proc/self/fd/"
+            guard !table.toDisplay.isEmpty, text.contains(marker) else { return text }
+            var out = ""
+            var rest = text[...]
+            while let found = rest.range(of: marker) {
+                out += rest[..<found.lowerBound]
+                let digits = rest[found.upperBound...].prefix { $0.isASCII && $0.isNumber }
+                let candidate = String(rest[found.lowerBound..<digits.endIndex])
+                out += table.toDisplay[candidate] ?? candidate
+                rest = rest[digits.endIndex...]
             }
-            return out
+            return out + rest
         }
     }
 
     /// The command line without the program name, every argument that is not UTF-8 in its display
     /// form with the file it names registered. Nil (after an error message) when such an argument
-    /// names no existing file: it cannot be passed on without changing its meaning.
+    /// names no existing file (it cannot be passed on without changing its meaning), or when its
+    /// display form is also given as a UTF-8 argument (two files would go by one name).
     static func commandLine() -> [String]? {
         var arguments: [String] = []
-        for i in 1..<Int(CommandLine.argc) {
+        var shownAt: [String: Int] = [:]
+        var rawAt = Set<Int>()
+        for i in stride(from: 1, to: Int(CommandLine.argc), by: 1) {
             guard let raw = CommandLine.unsafeArgv[i] else { continue }
             let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
             if let text = String(validating: bytes, as: UTF8.self) {
@@ -123,7 +149,16 @@ enum RawPath {
                 Output.error("argument \(i): \(shown) is not UTF-8 and names no existing file; only existing files may be named by bytes that are not UTF-8 (a search pattern of such bytes: --hex)")
                 return nil
             }
+            shownAt[shown] = i
+            rawAt.insert(i)
             arguments.append(String(decoding: prefix, as: UTF8.self) + shown)
+        }
+        for (k, argument) in arguments.enumerated() where !rawAt.contains(k + 1) {
+            let value = argument.hasPrefix("--") ? String(argument.drop { $0 != "=" }.dropFirst()) : argument
+            if let i = shownAt[value] ?? shownAt[argument] {
+                Output.error("argument \(k + 1) is the display form of argument \(i), a name that is not UTF-8; rename one of the two files")
+                return nil
+            }
         }
         return arguments
     }

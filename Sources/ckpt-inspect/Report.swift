@@ -102,7 +102,7 @@ enum Report {
         return .object([
             ("criu_version", str(f.criuVersion)), ("architecture", str(f.architecture)), ("page_size", .int(f.pageSize)),
             ("page_size_source", .string(f.pageSizeSource)), ("image_version", int(f.imageVersion)),
-            ("pre_dump", .bool(f.isPreDump)), ("parents", .array(f.parentChain.map(JSONValue.string))),
+            ("pre_dump", .bool(f.isPreDump)), ("parents", .array(f.parentChain.map { .string(RawPath.display($0)) })),
             ("images_directory", .string(c.images.directory)),
         ])
     }
@@ -218,7 +218,7 @@ enum Report {
             ("tmpfs", .object(c.tmpfs.keys.sorted().map { ($0, nested(c.tmpfs[$0]!)) })),
             ("descriptors", .array(c.descriptors.map(JSONValue.string))),
             ("logs", .object([("dump_log", .bool(c.dumpLog != nil)), ("restore_log", .bool(c.restoreLog != nil))])),
-            ("warnings", .array(c.warnings.map(JSONValue.string))),
+            ("warnings", .array(c.warnings.map { .string(RawPath.display($0)) })),
             ("oci", c.engine.ociAnnotations.map { a in .object([("annotations", .object(a.keys.sorted().map { ($0, .string(a[$0]!)) }))]) } ?? .null),
         ])
     }

@@ -10,6 +10,7 @@ enum SafeOutput {
 
     /// Creates (or with `force`, truncates) `path` without following a symlink at its last component.
     static func open(_ path: String, force: Bool) throws -> FileHandle {
+        try refuseRaw(path)
         var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC
         flags |= force ? O_TRUNC : O_EXCL
         let fd = Glibc.open(path, flags, 0o600)
@@ -40,6 +41,7 @@ enum SafeOutput {
 
     /// A directory the user named for output: must exist (or be created) and not be a symlink.
     static func directory(_ path: String) throws -> String {
+        try refuseRaw(path)
         var st = stat()
         if lstat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -53,6 +55,14 @@ enum SafeOutput {
             }
         }
         return path
+    }
+
+    /// Output goes only to names that are UTF-8: a name given as other bytes is known here by its
+    /// display form (``RawPath``), and writing under that form would create another file.
+    static func refuseRaw(_ path: String) throws {
+        guard RawPath.isRaw(path) else { return }
+        Output.error("\(path): output paths must be UTF-8 (this name is not; \\xNN marks its bytes)")
+        throw ExitCode.usage
     }
 
     /// A file name inside `directory`: the name must be a single component.

@@ -103,6 +103,30 @@ import Testing
         #expect(missing.status != 0)
         #expect(missing.stderr.contains(shown), "\(missing.stderr)")
         #expect(!missing.stderr.contains("/proc/self/fd"), "\(missing.stderr)")
+        // A CRIU image directory with such a name, and diff's sides named as given.
+        try FileManager.default.copyItem(atPath: CLI.fixture("raw/marker-static"), toPath: dir.path + "/m-copy")
+        try Self.rename(dir.path + "/m-copy", to: [0x6D, 0xFD])
+        let raw = try Self.shell(#"exec "$0" ps "$1/m$(printf '\375')""#, dir.path)
+        #expect(raw.status == 0, "\(raw.stderr)")
+        #expect(raw.stdout.contains("28716"), "\(raw.stdout)")
+        let diff = try Self.shell(#"exec "$0" diff --format json "$1/c$(printf '\377')d.tar" "$1/c$(printf '\377')d.tar""#, dir.path)
+        #expect(diff.stdout.contains(#"c\\xffd.tar"#), "\(diff.stdout) \(diff.stderr)")
+        #expect(!diff.stdout.contains("/proc/self/fd"))
+        // Output is never written under a display form: that would be another file.
+        let out = try Self.shell(#"exec "$0" mem dump "$1/m$(printf '\375')" --pid 28716 -o "$1/s$(printf '\376')""#, dir.path)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("output paths must be UTF-8"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + #"/s\xfe"#))
+        // A display form given beside the name it stands for: two files would go by one name.
+        let twice = try Self.shell(#"exec "$0" diff "$1/c$(printf '\377')d.tar" "$1/c\\xffd.tar""#, dir.path)
+        #expect(twice.status == 2)
+        #expect(twice.stderr.contains("display form of argument"), "\(twice.stderr)")
+        // A symbolic link with such a name is not followed by list (it points at the fixtures).
+        try Self.symlink(dir.path, [0x6C, 0xFF], to: CLI.fixture("podman"))
+        let linked = try CLI.run(["list", dir.path, "--format", "json"])
+        let linkedItems = try #require(try JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(linkedItems.compactMap { $0["path"] as? String }) == [shown, dir.path + #"/m\xfd"#], "\(linked.stdout)")
+
         // Bytes naming nothing: refused (exit 2), not turned into another name.
         let nothing = try Self.shell(#"exec "$0" show "$1/n$(printf '\377')""#, dir.path)
         #expect(nothing.status == 2)
@@ -125,6 +149,24 @@ import Testing
                 #expect(data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == data.count)
             }
         }
+    }
+
+    /// Renames `path` to `name` (bytes) in the same directory.
+    static func rename(_ path: String, to name: [UInt8]) throws {
+        let target = Array((path as NSString).deletingLastPathComponent.utf8) + [0x2F] + name + [0]
+        let status = target.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { Foundation.rename(path, $0.baseAddress!) }
+        }
+        try #require(status == 0)
+    }
+
+    /// Creates a symbolic link `name` (bytes) in `directory` pointing at `target`.
+    static func symlink(_ directory: String, _ name: [UInt8], to target: String) throws {
+        let path = Array(directory.utf8) + [0x2F] + name + [0]
+        let status = path.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { Foundation.symlink(target, $0.baseAddress!) }
+        }
+        try #require(status == 0)
     }
 
     /// Runs `script` with `sh -c`, `$0` the binary and `$1` the argument.

@@ -59,6 +59,11 @@ import Testing
             #expect(limited.count == 7)
             #expect(Set(limited).isSubset(of: Set(all)))
             for _ in 0..<3 { #expect(try MemorySearch(pattern: pattern, maxHits: 7).run(in: plain) == limited) }
+            // A limit that no single pages file reaches but all together pass: cut to the limit.
+            #expect(try MemorySearch(pattern: pattern, maxHits: all.count - 1).run(in: plain).count == all.count - 1)
+            #expect(try MemorySearch(pattern: pattern, maxHits: all.count).run(in: plain) == all)
+            // A limit under 1 counts as 1.
+            #expect(try MemorySearch(pattern: pattern, maxHits: -1).run(in: plain).count == 1)
         }
     }
 

@@ -59,7 +59,7 @@ struct Diff: ParsableCommand {
             Output.error("--html needs --output FILE")
             throw trouble
         }
-        let result: CheckpointDiff
+        var result: CheckpointDiff
         let checkpointB: Checkpoint
         let json = format == "json"
         do {
@@ -77,6 +77,9 @@ struct Diff: ParsableCommand {
             let comparing = diagnostics.progress("comparing memory", unit: .items("pages"), json: json)
             defer { comparing.finish() }
             result = try diff(a, checkpointB, options: options, progress: comparing.reporter)
+            // The sides as the user named them (a name that is not UTF-8 was opened by its alias).
+            result.a.path = RawPath.display(result.a.path)
+            result.b.path = RawPath.display(result.b.path)
         } catch {
             Output.error(error.description)
             throw trouble

@@ -79,7 +79,7 @@ struct Inspect: ParsableCommand {
         criu += " (\(f.architecture ?? "unknown arch"), page size \(f.pageSize)\(f.pageSizeSource == "auxv" ? "" : ", assumed"))"
         if f.isPreDump { criu += ", pre-dump" }
         root.add(criu)
-        if !f.parentChain.isEmpty { root.add("Parent images: " + f.parentChain.map { Terminal.safe($0) }.joined(separator: " → ")) }
+        if !f.parentChain.isEmpty { root.add("Parent images: " + f.parentChain.map { Terminal.safe(RawPath.display($0)) }.joined(separator: " → ")) }
         for network in e.networks {
             var parts: [String] = []
             if let iface = network.interface { parts.append(iface) }
@@ -155,7 +155,7 @@ struct Inspect: ParsableCommand {
         }
         root.add(tree)
         if !output.quiet {
-            for warning in c.warnings { root.add(style.yellow("Warning: ") + Terminal.safe(warning)) }
+            for warning in c.warnings { root.add(style.yellow("Warning: ") + Terminal.safe(RawPath.display(warning))) }
         }
         return root
     }

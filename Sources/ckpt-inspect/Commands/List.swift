@@ -67,7 +67,7 @@ struct List: ParsableCommand {
     /// bytes: a name that is not UTF-8 is opened through its ``RawPath`` alias and shown escaped.
     static func walk(_ path: String, display: String, depth: Int, into found: inout [Found]) {
         var st = stat()
-        // Links are not followed, but an alias is one by construction.
+        // Links are not followed; an alias is one by construction (to a name that is not a link).
         guard (RawPath.isAlias(path) ? stat(path, &st) : lstat(path, &st)) == 0 else { return }
         let mtime = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))
         switch st.st_mode & S_IFMT {
@@ -88,10 +88,11 @@ struct List: ParsableCommand {
                     walk(path + "/" + text, display: display + "/" + text, depth: depth - 1, into: &found)
                 } else {
                     let shown = display + "/" + RawPath.display(bytes: name)
-                    guard let alias = RawPath.alias(bytes: Array((path + "/").utf8) + name, display: shown) else { continue }
+                    // Not through a symbolic link (nil), as for any other name.
+                    guard let (alias, opened) = RawPath.alias(bytes: Array((path + "/").utf8) + name, display: shown, followLinks: false) else { continue }
                     let before = found.count
                     walk(alias, display: shown, depth: depth - 1, into: &found)
-                    if found.count == before { RawPath.forget(alias) }
+                    if opened, found.count == before { RawPath.forget(alias) }
                 }
             }
         default:

@@ -21,7 +21,7 @@ struct HTMLReportCommand: ParsableCommand {
         var findings: [(severity: String, id: String, message: String)] = []
         let progress = diagnostics.reading(path)
         defer { progress.finish() }
-        if let report = try? Verifier.verify(path, options: .init(previous: previous, source: .init(progress: progress.reporter))) {
+        if let report = try? Verifier.verify(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter))) {
             findings = report.findings.map { ($0.severity.rawValue, $0.id, $0.message) }
         }
         let html = HTMLReport.render(c, findings: findings)

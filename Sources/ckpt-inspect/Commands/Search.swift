@@ -23,6 +23,7 @@ struct Search: ParsableCommand {
     func validate() throws {
         if [hex, utf16, regex].filter({ $0 }).count > 1 { throw ValidationError("choose one of --hex, --utf16, --regex") }
         if context < 0 || context > 4096 { throw ValidationError("--context must be 0...4096") }
+        if maxHits < 1 { throw ValidationError("--max-hits must be at least 1") }
         if pattern.isEmpty { throw ValidationError("the pattern is empty") }
         if regex, (try? NSRegularExpression(pattern: pattern)) == nil { throw ValidationError("invalid regular expression: \(pattern)") }
         if hex, Self.hexBytes(pattern) == nil { throw ValidationError("--hex needs pairs of hex digits, e.g. 'de ad be ef'") }
