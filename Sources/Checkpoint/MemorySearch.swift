@@ -76,7 +76,8 @@ public struct MemorySearch: Sendable {
         var offset: UInt64
     }
 
-    /// Runs the search; `progress` is called with bytes scanned so far and the total.
+    /// Runs the search; `progress` is called with bytes scanned so far and the total, from the
+    /// scanning threads (one call at a time, never two at once).
     public func run(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(CheckpointError) -> [SearchHit] {
         // Address spaces and the owners to scan.
         var spaces: [UInt32: AddressSpace] = [:]
