@@ -36,12 +36,13 @@ mapfile -t images_sources < <(find Sources/CRIUImages -name '*.swift' | LC_ALL=C
 mapfile -t archive_sources < <(find Sources/CheckpointArchive -name '*.swift' | LC_ALL=C sort)
 mapfile -t checkpoint_sources < <(find Sources/Checkpoint -name '*.swift' | LC_ALL=C sort)
 
-# build NAME OUTPUT [swiftc arguments...]: compiles unless OUTPUT is newer than every input.
+# build NAME OUTPUT [swiftc arguments...]: compiles unless OUTPUT (a program or an object) is newer
+# than every input.
 build() {
   local name=$1 output=$2
   shift 2
   local stale=1
-  if [ -x "$output" ]; then
+  if [ -f "$output" ]; then
     stale=0
     for f in "$@"; do
       if [ -f "$f" ] && [ "$f" -nt "$output" ]; then stale=1; break; fi
@@ -148,6 +149,19 @@ seeds() {
 }
 
 status=0
+# The compiles are single-threaded: build in two lanes at once (the seed tool first in one, as
+# the seeds need it), then make the seeds and run each target (its build is then up to date).
+lane_a=() lane_b=()
+for k in "${!targets[@]}"; do
+  if [ $((k % 2)) -eq 0 ]; then lane_a+=("${targets[$k]}"); else lane_b+=("${targets[$k]}"); fi
+done
+( build SeedTool "$out/seed-tool" "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift \
+    && for t in "${lane_a[@]}"; do build_target "$t"; done ) &
+first=$!
+( for t in "${lane_b[@]}"; do build_target "$t"; done ) &
+second=$!
+wait $first || { echo "!! a build failed (see $out/*.build.log)" >&2; exit 1; }
+wait $second || { echo "!! a build failed (see $out/*.build.log)" >&2; exit 1; }
 seeds
 for target in "${targets[@]}"; do
   build_target "$target"
