@@ -90,8 +90,8 @@ RESULTS="$TMP/results.tsv"   # tier  label  command  median  rss  baseline  bmed
 
 # measure NAME CMD...: runs CMD (stdout to /dev/null) up to $RUNS times; sets M_MED (s), M_RSS (MiB), M_NOTE.
 # PRE_HOOK (a shell snippet) runs before each run, untimed.
-# With PAIRED=1 (next bench only), measure_paired runs the command and its baseline alternately
-# instead: a slow drift of the machine (writeback, the host's memory) then weighs on both alike.
+# With PAIRED=1 (next bench only), the command and its baseline run alternately instead (see
+# PAIR_CMD): a slow drift of the machine (writeback, the host's memory) then weighs on both alike.
 PRE_HOOK=""
 BASE_HOOK=""  # run before each baseline run (next bench only)
 OVERRIDE=""   # verdict to record instead of the computed one (next bench only)
@@ -123,34 +123,15 @@ accept() {
         fi
     fi
 }
+# With PAIR_CMD set (a baseline command for bash -c), each run of CMD is followed by a run of the
+# baseline (PAIR_TEXT names it in the log), and B_MED, B_RSS, B_RC are set for it as well.
+PAIR_CMD=""
+PAIR_TEXT=""
 measure() {
     local name="$1"; shift
-    local -a times=() rss=()
-    local total=0 i rc=0
-    M_NOTE=""
-    for ((i = 0; i < RUNS; i++)); do
-        run_once "$PRE_HOOK" "$@"
-        times+=("$R_US"); rss+=("$R_RSS")
-        total=$(( total + R_US / 1000000 ))
-        accept "$name"; rc=$R_RC
-        [ $A_OK = 1 ] || break
-        if [ $total -ge "$CMD_BUDGET" ] && [ $((i + 1)) -lt "$RUNS" ]; then
-            M_NOTE="$((i + 1)) runs (time budget)"
-            break
-        fi
-    done
-    M_MED=$(printf '%s\n' "${times[@]}" | median_s)
-    M_RSS=$(printf '%s\n' "${rss[@]}" | max_mib)
-    M_RC=$rc
-    log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE}"
-}
-# measure_paired NAME BASE_TEXT BASE_CMD -- CMD...: command, baseline, command, baseline...;
-# sets M_* for the command and B_MED, B_RSS, B_RC for the baseline.
-measure_paired() {
-    local name="$1" btext="$2" bcmd="$3"; shift 3
-    [ "$1" = "--" ] && shift
     local -a times=() rss=() btimes=() brss=()
-    local i rc=0 brc=0 total=0
+    local total=0 i rc=0 brc=0 unit=runs
+    [ -n "$PAIR_CMD" ] && unit=pairs
     M_NOTE=""
     for ((i = 0; i < RUNS; i++)); do
         run_once "$PRE_HOOK" "$@"
@@ -158,18 +139,24 @@ measure_paired() {
         total=$(( total + R_US / 1000000 ))
         accept "$name"; rc=$R_RC
         [ $A_OK = 1 ] || break
-        run_once "$BASE_HOOK" bash -c "$bcmd"
-        btimes+=("$R_US"); brss+=("$R_RSS"); brc=$R_RC
-        total=$(( total + R_US / 1000000 ))
-        [ "$brc" = 0 ] || { log "  baseline $btext failed: $R_ERR"; break; }
+        if [ -n "$PAIR_CMD" ]; then
+            run_once "$BASE_HOOK" bash -c "$PAIR_CMD"
+            btimes+=("$R_US"); brss+=("$R_RSS"); brc=$R_RC
+            total=$(( total + R_US / 1000000 ))
+            [ "$brc" = 0 ] || { log "  baseline $PAIR_TEXT failed: $R_ERR"; break; }
+        fi
         if [ $total -ge "$CMD_BUDGET" ] && [ $((i + 1)) -lt "$RUNS" ]; then
-            M_NOTE="$((i + 1)) pairs (time budget)"
+            M_NOTE="$((i + 1)) $unit (time budget)"
             break
         fi
     done
     M_MED=$(printf '%s\n' "${times[@]}" | median_s)
     M_RSS=$(printf '%s\n' "${rss[@]}" | max_mib)
     M_RC=$rc
+    if [ -z "$PAIR_CMD" ]; then
+        log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE}"
+        return
+    fi
     if [ ${#btimes[@]} -gt 0 ]; then
         B_MED=$(printf '%s\n' "${btimes[@]}" | median_s)
         B_RSS=$(printf '%s\n' "${brss[@]}" | max_mib)
@@ -178,7 +165,7 @@ measure_paired() {
         B_MED="-"; B_RSS="-"; B_RC=0
     fi
     log "  $name: ${M_MED}s ${M_RSS} MiB ${M_NOTE} (runs: $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
-    log "  baseline $btext: ${B_MED}s ${B_RSS} MiB (runs: $(printf '%s ' "${btimes[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
+    log "  baseline $PAIR_TEXT: ${B_MED}s ${B_RSS} MiB (runs: $(printf '%s ' "${btimes[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.2f ", $i / 1e6}'))"
 }
 
 # row TIER LABEL "CMD TEXT" TARGET_KIND -- measures nothing; appends a line with the last two measurements.
@@ -206,7 +193,9 @@ bench() {
     fi
     local bmed="-" brss="-"
     if [ "$PAIRED" = 1 ] && [ -n "$bcmd" ]; then
-        measure_paired "$label" "$btext" "$bcmd" -- "$@"
+        PAIR_CMD="$bcmd"; PAIR_TEXT="$btext"
+        measure "$label" "$@"
+        PAIR_CMD=""; PAIR_TEXT=""
         bmed="$B_MED"; brss="$B_RSS"
         [ "$B_RC" != 0 ] && bmed="fail"
     else
