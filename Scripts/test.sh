@@ -5,7 +5,7 @@
 #
 # What each package is for:
 #   libarchive-dev pkg-config          the build (CheckpointArchive reads tar through libarchive)
-#   libprotobuf-c-dev protobuf-compiler protobuf-c-compiler
+#   libprotobuf-c-dev libprotobuf-dev protobuf-compiler protobuf-c-compiler
 #                                      the libprotobuf-c oracle target and the schema regeneration checks
 #   libyara-dev yara                   the YARA scanner (libyara) and its baseline in the tests
 #   zstd gzip bzip2 xz-utils tar       recompressed fixtures and the archives the tests build
@@ -13,7 +13,7 @@
 #   chromium                           the HTML report is rendered headless and checked
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libarchive-dev pkg-config libprotobuf-c-dev protobuf-compiler protobuf-c-compiler
+packages=(libarchive-dev pkg-config libprotobuf-c-dev libprotobuf-dev protobuf-compiler protobuf-c-compiler
   libyara-dev yara zstd gzip bzip2 xz-utils tar gdb chromium)
 need=()
 for pkg in "${packages[@]}"; do
