@@ -7,6 +7,8 @@ public enum VMAKind: String, Hashable, Sendable, CaseIterable, Codable {
     /// `vsyscall`, `aio` rings, packet `socket` rings, `guard` ranges), `file` mappings, private `anon` memory,
     /// shared memory (`shmem`, `memfd`, `sysvipc`), and `other`.
     case heap, stack, vdso, vvar, vsyscall, file, anon, shmem, memfd, sysvipc, `guard`, aio, socket, other
+    /// A region of a pre-dump: pages CRIU recorded, with no VMA (a pre-dump records no VMAs).
+    case preDump = "pre-dump"
 }
 
 /// A process's address space: its VMAs and where each dumped page lives.
@@ -27,6 +29,9 @@ public struct AddressSpace: Sendable {
     public let sharedIDs: [UInt64?]
     /// For each VMA: the backing file's path, if file-backed.
     public let backingFiles: [String?]
+    /// False for a pre-dump, which records pages and no VMAs: ``vmas`` are then the regions its
+    /// pagemap covers (kind ``VMAKind/preDump``), and memory outside them is not known.
+    public var vmasRecorded: Bool = true
 
     /// The VMA index containing `address`.
     public func vmaIndex(containing address: UInt64) -> Int? {
@@ -42,6 +47,7 @@ public struct AddressSpace: Sendable {
 
     /// The kind of the VMA at `index`.
     public func kind(of index: Int) -> VMAKind {
+        if !vmasRecorded { return .preDump }
         let v = vmas[index]
         let s = v.status
         if v.isGuard { return .`guard` }
@@ -97,9 +103,11 @@ extension Checkpoint {
     /// Builds the page index of one pagemap (`pagemap-<pid>.img` or `pagemap-shmem-<id>.img`) with its
     /// parent runs resolved through every parent image set; nil if the checkpoint has no such pagemap.
     ///
+    /// PE_PARENT pages whose parent image set (or its pagemap) is not available are runs located
+    /// ``PageLocation/missingParent``: every other page is still indexed.
+    ///
     /// - Throws: ``CheckpointError`` naming the image and entry for a pagemap that is damaged, unsorted,
-    ///   overlapping, misaligned or runs past its pages file, and `.missingParent` when PE_PARENT pages
-    ///   exist but no parent image set does.
+    ///   overlapping, misaligned or runs past its pages file.
     public func pageIndex(pagemap name: String) throws(CheckpointError) -> PageIndex? {
         try pageIndex(pagemap: name, set: 0)
     }
@@ -117,23 +125,17 @@ extension Checkpoint {
         }
         let pagesName = "pages-\(pagemap.pagesID).img"
         let pagesMember = try images.member(pagesName)
-        let raw = try PageIndexBuilder.rawRuns(pagemap, set: set, pageSize: facts.pageSize, pagesFileSize: pagesMember?.size,
+        let raw = try PageIndexBuilder.rawRuns(pagemap, set: set, pageSize: facts.pageSize, pagesFileSize: pagesMember.map { images.source.availableSize(of: $0) },
                                                image: images.path(of: name), source: images.source.path)
         if pagesMember == nil, raw.contains(where: { $0.kind == .present }) {
             throw CheckpointError(.missingImage, source: images.source.path, file: images.path(of: pagesName),
                                   message: "\(name) has pages in \(pagesName), which is missing")
         }
+        // PE_PARENT runs resolve through the parent set; without one (or without its pagemap) they
+        // are holes (`missingParent`, reported in ``Checkpoint/missingParents``), never an error.
         var parent: PageIndex?
-        if raw.contains(where: { $0.kind == .parent }) {
-            guard set + 1 < sets.count else {
-                throw CheckpointError(.missingParent, source: images.source.path, file: images.path(of: name),
-                                      message: "pages are in the parent image set (PE_PARENT), but \(images.label) has no parent link; give the pre-checkpoint with --previous")
-            }
+        if raw.contains(where: { $0.kind == .parent }), set + 1 < sets.count {
             parent = try pageIndex(pagemap: name, set: set + 1)
-            if parent == nil {
-                throw CheckpointError(.missingParent, source: sets[set + 1].source.path, file: sets[set + 1].path(of: name),
-                                      message: "the parent image set \(sets[set + 1].label) has no \(name) for the PE_PARENT pages of \(images.path(of: name))")
-            }
         }
         return PageIndexBuilder.resolve(raw, set: set, pagesID: pagemap.pagesID, pageSize: facts.pageSize, parent: parent)
     }
@@ -151,7 +153,21 @@ extension Checkpoint {
 
     /// The address space of a process; nil for zombies and processes without `mm-<pid>.img`.
     public func addressSpace(_ pid: UInt32) throws(CheckpointError) -> AddressSpace? {
-        guard let process = process(pid), let mm = process.memory else { return nil }
+        guard let process = process(pid) else { return nil }
+        guard let mm = process.memory else {
+            guard processTree == .preDump, let pages = try pageIndex(pagemap: "pagemap-\(pid).img") else { return nil }
+            // Regions: runs of the pagemap merged where contiguous.
+            var regions: [VMA] = []
+            for run in pages.runs where run.pageCount > 0 {
+                let end = run.end(pageSize: pages.pageSize)
+                if let last = regions.last, last.end == run.start { regions[regions.count - 1].end = end }
+                else { regions.append(VMA(start: run.start, end: end)) }
+            }
+            var space = AddressSpace(pid: pid, vmas: regions, guardVMAs: [], pages: pages, shared: [:], pageSize: facts.pageSize,
+                                     sharedIDs: regions.map { _ in nil }, backingFiles: regions.map { _ in nil })
+            space.vmasRecorded = false
+            return space
+        }
         let pages = try pageIndex(pagemap: "pagemap-\(pid).img")
             ?? PageIndex(pageSize: facts.pageSize, runs: [])
         var vmas = mm.vmas.filter { !$0.isGuard }
@@ -180,5 +196,37 @@ extension Checkpoint {
         }
         return AddressSpace(pid: pid, vmas: vmas, guardVMAs: mm.vmas.filter(\.isGuard), pages: pages, shared: shared,
                             pageSize: facts.pageSize, sharedIDs: sharedIDs, backingFiles: backing)
+    }
+}
+
+extension Checkpoint {
+    /// The pagemaps of the checkpoint's own image set: each process's and each shared-memory object's.
+    var ownPagemaps: [(owner: MemoryOwner, name: String)] {
+        var out: [(MemoryOwner, String)] = processes.map { (.process($0.pid), "pagemap-\($0.pid).img") }
+        for name in images.fileNames() where name.hasPrefix("pagemap-shmem-") && name.hasSuffix(".img") {
+            if let id = UInt64(name.dropFirst("pagemap-shmem-".count).dropLast(4)) { out.append((.sharedMemory(id), name)) }
+        }
+        return out
+    }
+
+    /// Counts the PE_PARENT pages that no available parent set holds, by owner, and says which parent
+    /// is missing (the end of the chain: `link` and `reason` describe it).
+    func findMissingParents(link: String?, reason: String) -> [MissingParent] {
+        var pages: UInt64 = 0
+        var pids: [UInt32] = []
+        var shared: [UInt64] = []
+        for (owner, name) in ownPagemaps {
+            guard let index = try? pageIndex(pagemap: name) else { continue }
+            let missing = index.counts.missingParent
+            guard missing > 0 else { continue }
+            pages += missing
+            switch owner {
+            case .process(let pid): pids.append(pid)
+            case .sharedMemory(let id): shared.append(id)
+            }
+        }
+        guard pages > 0 else { return [] }
+        let end = imageSets.last!
+        return [MissingParent(imageSet: end.label, link: link, reason: reason, pages: pages, pids: pids, sharedMemory: shared)]
     }
 }

@@ -85,6 +85,11 @@ public struct Checkpoint: Sendable {
     public struct Facts: Hashable, Sendable, Codable {
         /// CRIU's version from `dump.log`, or the lowest version whose images look like these (`>= 4.2`).
         public var criuVersion: String?
+        /// How ``criuVersion`` was found: `dump.log` (exact), or the image field that decided the
+        /// estimate (`core-1.img: tc.membarrier_registration_mask (CRIU >= 3.19)`).
+        public var criuVersionSource: String?
+        /// True when ``criuVersion`` is a lower bound estimated from the fields present, not read from a log.
+        public var criuVersionIsEstimate: Bool
         /// Architecture of the dumped tasks (`core_entry.mtype`).
         public var architecture: String?
         /// The checkpoint's page size: AT_PAGESZ from the saved auxv, else the architecture default.
@@ -154,6 +159,51 @@ public struct Checkpoint: Sendable {
     public let warnings: [String]
     /// The parent image sets (nearest first): `checkpoint/parent`, or the `--previous` archive.
     public let parents: [ImageSet]
+    /// Parent image sets that the checkpoint's pages need (PE_PARENT) and that are not there: no
+    /// `parent` link and no `previous` archive, a link that leads nowhere, a parent without the
+    /// pagemap. Those pages read as ``MemoryHole/missingParent`` holes; everything else is read.
+    public internal(set) var missingParents: [MissingParent] = []
+    /// Where the archive stops being readable (a truncated or damaged archive); everything before
+    /// it was read.
+    public var damage: ArchiveDamage? { source.damage }
+    /// Images that are present but could not be read, by member path, with the located error.
+    public let unreadableImages: [String: String]
+    /// Where ``processes`` came from.
+    public let processTree: ProcessTreeSource
+
+    /// Where the process list of a checkpoint came from.
+    public enum ProcessTreeSource: String, Hashable, Sendable, Codable {
+        /// `pstree.img`, as CRIU wrote it.
+        case pstree
+        /// `pstree.img` is missing or unreadable: one process per `core-<pid>.img` that has an
+        /// `mm-<pid>.img` or `ids-<pid>.img` (parents, groups, sessions and threads are unknown).
+        case reconstructed
+        /// A pre-dump: no process tree, no VMAs; one process per `pagemap-<pid>.img`, memory only.
+        case preDump = "pre-dump"
+    }
+
+    /// A parent image set that pages of the checkpoint are in and that is not available.
+    public struct MissingParent: Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The image set whose parent is missing (`checkpoint`, `checkpoint/parent`, ...).
+        public var imageSet: String
+        /// The `parent` link's target when the set has a link that leads nowhere.
+        public var link: String?
+        /// Why the parent is not available.
+        public var reason: String
+        /// Pages (PE_PARENT) that are therefore not readable.
+        public var pages: UInt64
+        /// Processes whose memory has such pages.
+        public var pids: [UInt32]
+        /// Shared-memory objects with such pages.
+        public var sharedMemory: [UInt64]
+
+        /// `N pages of pid P are in the parent pre-checkpoint of checkpoint, which is not available: REASON`.
+        public var description: String {
+            var whose = pids.map { "pid \($0)" }
+            whose += sharedMemory.map { "shmem \($0)" }
+            return "\(pages) page\(pages == 1 ? "" : "s") of \(whose.joined(separator: ", ")) \(pages == 1 ? "is" : "are") in a parent pre-checkpoint that is not available (\(reason))"
+        }
+    }
 
     /// Opens any checkpoint; see the type's documentation for what `path` may be. `-` reads stdin.
     public static func open(_ path: String, options: Options = Options()) throws(CheckpointError) -> Checkpoint {
@@ -187,7 +237,10 @@ public struct Checkpoint: Sendable {
          cgroups: Cgroups?, seccomp: Seccomp?, dumpStats: DumpStats?, restoreStats: RestoreStats?,
          dumpLog: String?, restoreLog: String?, deletedFiles: [String], descriptors: [String],
          rootfsDiff: [NestedFile], devshm: [NestedFile], volumes: [String: [NestedFile]], tmpfs: [String: [NestedFile]],
-         sizes: Sizes, facts: Facts, warnings: [String], parents: [ImageSet]) {
+         sizes: Sizes, facts: Facts, warnings: [String], parents: [ImageSet], unreadableImages: [String: String],
+         processTree: ProcessTreeSource) {
+        self.unreadableImages = unreadableImages
+        self.processTree = processTree
         self.path = path
         self.source = source
         self.images = images

@@ -71,15 +71,38 @@ public struct ImageSet: Sendable {
         return names.sorted()
     }
 
-    /// The parent image set (`parent` link), if this set has one inside the same source.
-    public func parent() throws(CheckpointError) -> ImageSet? {
-        guard let link = try? source.member(named: path(of: "parent")) else { return nil }
+    /// What this set's `parent` link leads to.
+    public enum ParentLink: Sendable {
+        /// The set has no `parent` link.
+        case none
+        /// The link leads to this image set, inside the same source.
+        case resolved(ImageSet)
+        /// The link exists but leads nowhere in the source (`checkpoint/parent -> ../pre-checkpoint`
+        /// in an archive without `pre-checkpoint/`): its target, and why it does not resolve.
+        case dangling(target: String, reason: String)
+    }
+
+    /// Follows the `parent` link: the parent set, a link that leads nowhere, or no link.
+    public func parentLink() -> ParentLink {
+        let name = path(of: "parent")
+        let target = source.linkTarget(named: name).map(ArchiveMember.escape)
         do {
-            guard let target = try source.resolve(link), target.kind == .directory || link.kind == .symlink else { return nil }
+            guard let member = try source.member(named: name) else {
+                if let target { return .dangling(target: target, reason: "leads nowhere in the \(source.kind == .directory ? "directory" : "archive")") }
+                return .none
+            }
+            guard let resolved = try source.resolve(member), resolved.kind == .directory || member.kind == .symlink else {
+                return .dangling(target: target ?? "?", reason: "does not lead to a directory")
+            }
         } catch {
-            throw CheckpointError(.missingParent, source: source.path, file: path(of: "parent"),
-                                  message: "the parent link does not resolve inside the archive: \(error.message)")
+            return .dangling(target: target ?? "?", reason: error.message)
         }
-        return ImageSet(source: source, directory: path(of: "parent"), label: label + "/parent")
+        return .resolved(ImageSet(source: source, directory: name, label: label + "/parent"))
+    }
+
+    /// The parent image set (`parent` link), if this set has one that resolves inside the same source.
+    public func parent() -> ImageSet? {
+        if case .resolved(let set) = parentLink() { return set }
+        return nil
     }
 }

@@ -10,6 +10,8 @@ struct Loader {
     let options: Checkpoint.Options
     var warnings: [String] = []
     var ociAnnotations: [String: String]?
+    /// Images that are present but could not be read, with the located error.
+    var unreadableImages: [String: String] = [:]
 
     init(path: String, source: CheckpointSource, previous: CheckpointSource?, options: Checkpoint.Options) {
         self.path = path
@@ -54,13 +56,34 @@ struct Loader {
         }
     }
 
+    /// Decodes an image of `set`, recording a failure as an unreadable image (named, located) instead
+    /// of failing the whole checkpoint: one damaged image never hides the others.
+    mutating func decode<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> [T]? {
+        do {
+            return try set.decode(type, name)
+        } catch {
+            unreadable(set.path(of: name), error)
+            return nil
+        }
+    }
+
+    mutating func decodeSingle<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> T? {
+        decode(set, type, name)?.first
+    }
+
+    mutating func unreadable(_ image: String, _ error: CheckpointError) {
+        guard unreadableImages[image] == nil else { return }
+        unreadableImages[image] = error.description
+        warnings.append(error.description)
+    }
+
     static func text(_ bytes: [UInt8]?) -> String? {
         bytes.map { String(decoding: $0, as: UTF8.self) }
     }
 
     mutating func load() throws(CheckpointError) -> Checkpoint {
         let images = ImageSet(source: source, directory: source.imagesDirectory, label: source.imagesDirectory.isEmpty ? "." : source.imagesDirectory)
-        let inventory = try images.decodeSingle(Inventory.self, "inventory.img")
+        let inventory = decodeSingle(images, Inventory.self, "inventory.img")
         let names = images.fileNames()
         if inventory == nil {
             if names.contains(where: { $0.hasSuffix(".img") }) {
@@ -114,35 +137,52 @@ struct Loader {
         let dumpLog = Self.text(readTop("dump.log", maxBytes: 256 << 20) ?? (try? images.read("dump.log", maxBytes: 256 << 20)) ?? nil)
         let restoreLog = Self.text(readTop("restore.log", maxBytes: 256 << 20) ?? (try? images.read("restore.log", maxBytes: 256 << 20)) ?? nil)
 
-        // The process tree and per-task images.
-        let tree = try images.decode(ProcessTreeEntry.self, "pstree.img") ?? []
+        // The process tree and per-task images. Without a readable pstree.img (a pre-dump, or a
+        // tree lost to damage), processes are reconstructed from the per-task images.
+        let isPreDump = inventory?.imageVersion == 0 || (inventory != nil && !names.contains("pstree.img") && !names.contains { $0.hasPrefix("core-") })
+        var treeSource = Checkpoint.ProcessTreeSource.pstree
+        var tree = (decode(images, ProcessTreeEntry.self, "pstree.img") ?? []).map(TreeEntry.init)
+        if tree.isEmpty && isPreDump {
+            treeSource = .preDump
+            tree = Self.numbered("pagemap-", in: names).map { TreeEntry(pid: $0) }
+        } else if tree.isEmpty, unreadableImages[images.path(of: "pstree.img")] != nil || !names.contains("pstree.img") {
+            let leaders = Set(Self.numbered("mm-", in: names)).union(Self.numbered("ids-", in: names))
+            let cores = Self.numbered("core-", in: names)
+            tree = cores.filter(leaders.contains).map { TreeEntry(pid: $0) }
+            if !tree.isEmpty {
+                treeSource = .reconstructed
+                let orphans = cores.filter { !leaders.contains($0) }
+                warnings.append("pstree.img is \(names.contains("pstree.img") ? "unreadable" : "missing"): \(tree.count) process\(tree.count == 1 ? "" : "es") reconstructed from core-, mm- and ids- images (parents, sessions and threads unknown)"
+                                + (orphans.isEmpty ? "" : "; thread cores not attributed: " + orphans.map { "core-\($0).img" }.joined(separator: ", ")))
+            }
+        }
         var fileTables = FileTables()
-        for entry in try images.decode(FileEntry.self, "files.img") ?? [] {
+        for entry in decode(images, FileEntry.self, "files.img") ?? [] {
             fileTables.files[entry.id] = entry
         }
-        for remap in try images.decode(RemapFilePath.self, "remap-fpath.img") ?? [] {
+        for remap in decode(images, RemapFilePath.self, "remap-fpath.img") ?? [] {
             fileTables.remaps[remap.originalID] = remap
         }
-        for inode in try images.decode(MemFDInode.self, "memfd.img") ?? [] {
+        for inode in decode(images, MemFDInode.self, "memfd.img") ?? [] {
             fileTables.memfdInodes[UInt32(truncatingIfNeeded: inode.inodeID)] = inode
         }
-        for data in try images.decode(PipeData.self, "pipes-data.img") ?? [] {
+        for data in decode(images, PipeData.self, "pipes-data.img") ?? [] {
             fileTables.pipeData[data.pipeID, default: 0] += UInt64(data.byteCount)
         }
-        for data in try images.decode(PipeData.self, "fifo-data.img") ?? [] {
+        for data in decode(images, PipeData.self, "fifo-data.img") ?? [] {
             fileTables.pipeData[data.pipeID, default: 0] += UInt64(data.byteCount)
         }
-        for packet in try images.decode(SocketPacket.self, "sk-queues.img") ?? [] {
+        for packet in decode(images, SocketPacket.self, "sk-queues.img") ?? [] {
             let old = fileTables.socketQueues[packet.socketID] ?? (0, 0)
             fileTables.socketQueues[packet.socketID] = (old.packets + 1, old.bytes + UInt64(packet.length))
         }
-        for tty in try images.decode(TTYInfo.self, "tty-info.img") ?? [] {
+        for tty in decode(images, TTYInfo.self, "tty-info.img") ?? [] {
             fileTables.ttys[tty.id] = tty
         }
         for name in names where name.hasPrefix("tcp-stream-") && name.hasSuffix(".img") {
             let hex = name.dropFirst("tcp-stream-".count).dropLast(4)
             guard let inode = UInt32(hex, radix: 16) else { continue }
-            if let stream = try images.decodeSingle(TCPStream.self, name) { fileTables.tcpStreams[inode] = stream }
+            if let stream = decodeSingle(images, TCPStream.self, name) { fileTables.tcpStreams[inode] = stream }
         }
 
         var processes: [CheckpointProcess] = []
@@ -154,9 +194,11 @@ struct Loader {
             let threadIDs = entry.threads.isEmpty ? [pid] : entry.threads
             var threads: [CheckpointThread] = []
             var leaderCore: Core?
-            for tid in threadIDs {
-                let core = try images.decodeSingle(Core.self, "core-\(tid).img")
-                if core == nil { warnings.append("core-\(tid).img is missing (thread \(tid) of process \(pid))") }
+            for tid in threadIDs where treeSource != .preDump {
+                let core = decodeSingle(images, Core.self, "core-\(tid).img")
+                if core == nil && unreadableImages[images.path(of: "core-\(tid).img")] == nil {
+                    warnings.append("core-\(tid).img is missing (thread \(tid) of process \(pid))")
+                }
                 if tid == pid { leaderCore = core }
                 threads.append(CheckpointThread(tid: tid, name: (core?.thread?.comm ?? core?.task?.comm)?.description ?? "", core: core))
             }
@@ -164,13 +206,14 @@ struct Loader {
             if architecture == nil { architecture = leaderCore?.architecture }
             let task = leaderCore?.task
             let state = task?.state ?? .unknown(0)
-            let ids = try images.decodeSingle(KernelObjectIDs.self, "ids-\(pid).img")
-            let mm = try images.decodeSingle(MemoryMap.self, "mm-\(pid).img")
+            let ids = decodeSingle(images, KernelObjectIDs.self, "ids-\(pid).img")
+            let mm = decodeSingle(images, MemoryMap.self, "mm-\(pid).img")
             if pageSize == nil, let size = mm?.pageSize { pageSize = size }
-            let fs = try images.decodeSingle(TaskFS.self, "fs-\(pid).img")
+            let fs = decodeSingle(images, TaskFS.self, "fs-\(pid).img")
             var open: [OpenFile] = []
-            if let ids {
-                let fdinfo = try images.decode(FileDescriptorInfo.self, "fdinfo-\(ids.filesID).img")
+            if treeSource == .preDump {
+            } else if let ids {
+                let fdinfo = decode(images, FileDescriptorInfo.self, "fdinfo-\(ids.filesID).img")
                 if fdinfo == nil && state != .dead { warnings.append("fdinfo-\(ids.filesID).img is missing (process \(pid))") }
                 open = (fdinfo ?? []).map { fileTables.describe($0) }.sorted { $0.fd < $1.fd }
             } else if state != .dead {
@@ -183,7 +226,8 @@ struct Loader {
                 command: task?.comm.description ?? threads.first?.name ?? "", state: state, exitCode: task?.exitCode ?? 0,
                 threads: threads, core: leaderCore, ids: ids, memory: mm, fs: fs,
                 cwd: fs.flatMap { fileTables.path(ofFileID: $0.cwdID) }, root: fs.flatMap { fileTables.path(ofFileID: $0.rootID) },
-                executable: mm.flatMap { fileTables.path(ofFileID: $0.exeFileID) }, files: open, depth: depth))
+                executable: mm.flatMap { fileTables.path(ofFileID: $0.exeFileID) }, files: open, depth: depth,
+                inProcessTree: treeSource == .pstree))
         }
 
         // Namespaces.
@@ -195,28 +239,35 @@ struct Loader {
                 guard name.hasPrefix(prefix), name.hasSuffix(".img") else { return nil }
                 return UInt32(name.dropFirst(prefix.count).dropLast(4))
             }
-            if let n = id("mountpoints-") { mounts[n] = try images.decode(Mount.self, name) }
+            if let n = id("mountpoints-") { mounts[n] = decode(images, Mount.self, name) }
             if let n = id("netns-") {
-                nets[n, default: .init(id: n, namespace: nil, devices: [])].namespace = try images.decodeSingle(NetNamespace.self, name)
+                nets[n, default: .init(id: n, namespace: nil, devices: [])].namespace = decodeSingle(images, NetNamespace.self, name)
             }
             if let n = id("netdev-") {
-                nets[n, default: .init(id: n, namespace: nil, devices: [])].devices = try images.decode(NetDevice.self, name) ?? []
+                nets[n, default: .init(id: n, namespace: nil, devices: [])].devices = decode(images, NetDevice.self, name) ?? []
             }
-            if let n = id("utsns-") { uts[n] = try images.decodeSingle(UTSNamespace.self, name) }
+            if let n = id("utsns-") { uts[n] = decodeSingle(images, UTSNamespace.self, name) }
         }
-        let cgroups = try images.decodeSingle(Cgroups.self, "cgroup.img")
-        let seccomp = try images.decodeSingle(Seccomp.self, "seccomp.img")
+        let cgroups = decodeSingle(images, Cgroups.self, "cgroup.img")
+        let seccomp = decodeSingle(images, Seccomp.self, "seccomp.img")
 
-        // Parents.
+        // Parents: the `parent` link chain inside the source, then the `previous` archive and its chain.
         var parents: [ImageSet] = []
-        var current = images
-        while parents.count < 64, let parent = try current.parent() {
-            parents.append(parent)
-            current = parent
+        var chainEnd: (set: ImageSet, link: ImageSet.ParentLink) = (images, images.parentLink())
+        func follow(from start: ImageSet) {
+            var current = start
+            var link = current.parentLink()
+            while parents.count < 64, case .resolved(let parent) = link {
+                parents.append(parent)
+                current = parent
+                link = current.parentLink()
+            }
+            chainEnd = (current, link)
         }
+        follow(from: images)
         if let previous {
             // Podman's pre-checkpoint archive holds its images in checkpoint/ (or pre-checkpoint/ when
-            // repacked from a --with-previous export).
+            // exported with --pre-checkpoint, or repacked from a --with-previous export).
             var directory = previous.imagesDirectory
             for candidate in [previous.imagesDirectory, "checkpoint", "pre-checkpoint"] {
                 let path = candidate.isEmpty ? "inventory.img" : candidate + "/inventory.img"
@@ -227,11 +278,16 @@ struct Loader {
             }
             let set = ImageSet(source: previous, directory: directory, label: previous.path + (directory.isEmpty ? "" : ":" + directory))
             parents.append(set)
-            current = set
-            while parents.count < 64, let parent = try current.parent() {
-                parents.append(parent)
-                current = parent
-            }
+            follow(from: set)
+        }
+        let parentGap: (link: String?, reason: String)
+        switch chainEnd.link {
+        case .dangling(let target, let reason):
+            parentGap = (target, "\(chainEnd.set.path(of: "parent")) -> \(target) \(reason)")
+        case .none, .resolved:
+            parentGap = (nil, chainEnd.set.directory == images.directory && previous == nil
+                ? "\(chainEnd.set.label) has no parent link and no separate pre-checkpoint was given"
+                : "\(chainEnd.set.label) has no parent link")
         }
 
         // Nested archives and sizes.
@@ -271,45 +327,108 @@ struct Loader {
         }
 
         // Facts.
-        var version: String?
-        if let log = dumpLog, let range = log.range(of: "Version: ") {
-            version = String(log[range.upperBound...].prefix { $0 != " " && $0 != "\n" })
+        var version: (version: String, source: String, estimate: Bool)?
+        for (name, log) in [("dump.log", dumpLog), ("pre-dump.log", Self.text(try? images.read("pre-dump.log", maxBytes: 256 << 20)))] {
+            if version == nil, let log, let range = log.range(of: "Version: ") {
+                version = (String(log[range.upperBound...].prefix { $0 != " " && $0 != "\n" }), name, false)
+            }
         }
-        if version == nil { version = Self.guessVersion(inventory: inventory, images: images, processes: processes) }
+        if version == nil, let guess = Self.estimateVersion(images: images, names: names) {
+            version = (">= " + guess.version, guess.field, true)
+        }
         let arch = architecture.map(\.machineName)
-        var facts = Checkpoint.Facts(
-            criuVersion: version, architecture: arch, pageSize: pageSize ?? Self.defaultPageSize(architecture),
+        let facts = Checkpoint.Facts(
+            criuVersion: version?.version, criuVersionSource: version?.source, criuVersionIsEstimate: version?.estimate ?? false,
+            architecture: arch, pageSize: pageSize ?? Self.defaultPageSize(architecture),
             pageSizeSource: pageSize != nil ? "auxv" : "architecture default", imageVersion: inventory?.imageVersion,
-            isPreDump: inventory != nil && tree.isEmpty, parentChain: parents.map(\.label))
-        if inventory?.imageVersion == 0 { facts.isPreDump = true }
+            isPreDump: treeSource == .preDump || (inventory != nil && tree.isEmpty), parentChain: parents.map(\.label))
         if let v = inventory?.imageVersion, v > 2 {
             warnings.append("inventory img_version \(v) is newer than this tool knows (2): page images are not interpreted")
         }
-        return Checkpoint(
+        if let damage = source.damage {
+            warnings.insert("the archive is damaged, what follows the damage is not read: " + damage.description, at: 0)
+        }
+        var checkpoint = Checkpoint(
             path: path, source: source, images: images, engine: engine, inventory: inventory, processes: processes,
             files: fileTables.files, memfdInodes: fileTables.memfdInodes, mounts: mounts, networkNamespaces: nets, utsNamespaces: uts, cgroups: cgroups,
             seccomp: seccomp, dumpStats: stats?.dump, restoreStats: restoreStats?.restore, dumpLog: dumpLog, restoreLog: restoreLog,
             deletedFiles: deleted, descriptors: descriptors, rootfsDiff: rootfsDiff, devshm: devshm, volumes: volumes,
-            tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents)
+            tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents, unreadableImages: unreadableImages,
+            processTree: treeSource)
+        checkpoint.missingParents = checkpoint.findMissingParents(link: parentGap.link, reason: parentGap.reason)
+        return checkpoint
     }
 
+    /// Image fields with the CRIU release that first wrote them (CRIU-FORMAT.md, the "since"
+    /// columns), by image kind and crit JSON key: the newest one present gives a lower bound.
+    static let fieldVersions: [String: [String: (Int, Int)]] = [
+        "inventory": ["pre_dump_mode": (3, 14), "tcp_close": (3, 15), "network_lock_method": (3, 16), "plugins_entry": (4, 1),
+                      "dump_criu_run_id": (4, 1), "allow_uprobes": (4, 2)],
+        "pagemap": ["nr_pages": (4, 2)],
+        "core": ["blk_sigset_extended": (3, 15), "ti_mips": (3, 15), "notify_thread_id": (3, 16), "apparmor_data": (3, 16),
+                 "rseq_entry": (3, 17), "stop_signo": (3, 18), "cg_set": (3, 18), "membarrier_registration_mask": (3, 19),
+                 "no_new_privs": (3, 19), "ti_loongarch64": (3, 19), "cap_amb": (4, 1), "ti_riscv64": (4, 1), "pac_keys": (4, 1)],
+        "files": ["bpf": (3, 15), "pidfd": (4, 1)],
+        "mm": ["mm_saved_auxv": (1, 0)],
+    ]
+
+    /// The lowest CRIU release whose images have the fields these images have, and the field that
+    /// decided it (`core-1.img: membarrier_registration_mask`). Presence proves a lower bound;
+    /// absence proves nothing (optional fields are written only when not default).
+    static func estimateVersion(images: ImageSet, names: [String]) -> (version: String, field: String)? {
+        var best: ((Int, Int), String)?
+        var looked = 0
+        for name in names where name.hasSuffix(".img") {
+            let kind = name.hasPrefix("pagemap-shmem-") ? "" : String(name.prefix { $0 != "-" && $0 != "." })
+            guard let table = fieldVersions[kind] else { continue }
+            // A few images of each kind are enough: every process's images come from the same CRIU.
+            looked += 1
+            if looked > 64 { break }
+            guard let bytes = try? images.read(name), let json = try? CritJSON(options: .init(pretty: false, payloads: false)).render(bytes, fileName: name)
+            else { continue }
+            func walk(_ value: JSONValue, _ path: String) {
+                switch value {
+                case .object(let pairs):
+                    for (key, child) in pairs {
+                        if let v = table[key], best == nil || v > best!.0 { best = (v, "\(name): \(path.isEmpty ? "" : path + ".")\(key)") }
+                        walk(child, path.isEmpty ? key : path + "." + key)
+                    }
+                case .array(let items):
+                    for item in items.prefix(4) { walk(item, path) }
+                default: break
+                }
+            }
+            if case .object(let top) = json, let entries = top.first(where: { $0.0 == "entries" })?.1 { walk(entries, "") }
+        }
+        guard let (v, field) = best, v >= (3, 0) else { return names.contains("files.img") ? ("3.4", "files.img (one file table, CRIU >= 3.4)") : nil }
+        return ("\(v.0).\(v.1)", field)
+    }
+
+    /// A process of the tree: from `pstree.img`, or reconstructed with only its pid.
+    struct TreeEntry {
+        var pid: UInt32
+        var parentPID: UInt32 = 0
+        var processGroupID: UInt32 = 0
+        var sessionID: UInt32 = 0
+        var threads: [UInt32] = []
+
+        init(pid: UInt32) { self.pid = pid }
+        init(_ entry: ProcessTreeEntry) {
+            self.init(pid: entry.pid)
+            (parentPID, processGroupID, sessionID, threads) = (entry.parentPID, entry.processGroupID, entry.sessionID, entry.threads)
+        }
+    }
+
+    /// The N of every `PREFIX<N>.img` among `names`, sorted (`pagemap-shmem-*` is not a `pagemap-<N>`).
+    static func numbered(_ prefix: String, in names: [String]) -> [UInt32] {
+        names.compactMap { name -> UInt32? in
+            guard name.hasPrefix(prefix), name.hasSuffix(".img") else { return nil }
+            return UInt32(name.dropFirst(prefix.count).dropLast(4))
+        }.sorted()
+    }
 
     static func defaultPageSize(_ a: Architecture?) -> UInt64 {
         if case .ppc64? = a { return 65536 }
         return 4096
-    }
-
-    /// The lowest CRIU version whose images have the fields these images have (CRIU-FORMAT.md 3.1).
-    static func guessVersion(inventory: Inventory?, images: ImageSet, processes: [CheckpointProcess]) -> String? {
-        guard let inventory else { return nil }
-        if inventory.allowUprobes != nil { return ">= 4.2" }
-        if let first = processes.first, let bytes = try? images.read("pagemap-\(first.pid).img"),
-           let pagemap = try? Pagemap.decode(bytes, fileName: "pagemap-\(first.pid).img"),
-           pagemap.entries.contains(where: { $0.pageCount != nil }) {
-            return ">= 4.2"
-        }
-        if inventory.plugins != nil || inventory.dumpRunID != nil { return ">= 4.1" }
-        if processes.contains(where: { $0.threads.contains { $0.core?.thread?.cgroupSet != nil } }) { return ">= 3.18" }
-        return ">= 3.4"
     }
 }

@@ -24,6 +24,10 @@ public enum MemoryHole: String, Hashable, Sendable, Codable {
     case missingParent = "missing-parent"
     /// Kernel-provided areas CRIU never dumps (vvar).
     case notDumped = "not-dumped"
+    /// Outside what a pre-dump recorded (a pre-dump records pages, not VMAs: unmapped or unchanged, unknown).
+    case notInPreDump = "not-in-pre-dump"
+    /// In a pages file that the archive's damage cut short (``Checkpoint/damage``).
+    case damaged
 }
 
 /// A piece of the result of a memory read: bytes, or a hole and why.
@@ -73,7 +77,7 @@ extension AddressSpace {
             guard let vi = vmaIndex(containing: cursor) else {
                 // Skip to the next VMA or the end.
                 let next = vmas.first { $0.start > cursor }?.start ?? limit
-                hole(min(next, limit), .unmapped)
+                hole(min(next, limit), vmasRecorded ? .unmapped : .notInPreDump)
                 continue
             }
             let vma = vmas[vi]
@@ -103,6 +107,8 @@ extension AddressSpace {
                     out.append(MemoryPiece(address: cursor, length: length, location: .hole(.lazy)))
                 case .missingParent:
                     out.append(MemoryPiece(address: cursor, length: length, location: .hole(.missingParent)))
+                case .damaged:
+                    out.append(MemoryPiece(address: cursor, length: length, location: .hole(.damaged)))
                 }
                 cursor += length
             }
@@ -165,31 +171,80 @@ extension Checkpoint {
         }
     }
 
-    /// The NUL-separated strings of a memory range (argv or environ), read from the dumped pages.
-    /// Returns nil when the range is not in the checkpoint.
-    func strings(pid: UInt32, from start: UInt64, to end: UInt64) throws(CheckpointError) -> [String]? {
-        guard end > start, end - start <= 1 << 20 else { return end == start ? [] : nil }
-        let segments = try readMemory(pid: pid, address: start, length: end - start)
-        var bytes: [UInt8] = []
-        for s in segments {
-            guard let b = s.bytes else { return nil }
-            bytes += b
-        }
-        if bytes.last == 0 { bytes.removeLast() }
-        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-    }
-
     /// The command line (argv) of a process, from its memory; nil when the pages are not in the checkpoint.
     public func commandLine(pid: UInt32) throws(CheckpointError) -> [String]? {
-        guard let mm = process(pid)?.memory else { return nil }
-        return try strings(pid: pid, from: mm.argumentsStart, to: mm.argumentsEnd)
+        try processStrings([pid], environment: false).first?.commandLine
     }
 
     /// The environment (`KEY=VALUE`, in order, duplicates kept) of a process, from its memory.
     public func environment(pid: UInt32) throws(CheckpointError) -> [String]? {
-        guard let mm = process(pid)?.memory else { return nil }
-        return try strings(pid: pid, from: mm.environmentStart, to: mm.environmentEnd)
+        try processStrings([pid]).first?.environment
     }
+
+    /// The command lines and environments of many processes (nil: all), read with **one** batched
+    /// fetch: one pass over a compressed archive however many processes there are.
+    ///
+    /// A value the checkpoint does not hold is nil, with the hole that covers its range: in a parent
+    /// pre-checkpoint that is not available (``MemoryHole/missingParent``), in a damaged pages file,
+    /// not dumped. Processes without an address space (zombies, pre-dumps) get nil and no hole.
+    public func processStrings(_ pids: [UInt32]? = nil, environment: Bool = true) throws(CheckpointError) -> [ProcessStrings] {
+        var out: [ProcessStrings] = []
+        var ranges: [(space: AddressSpace, range: Range<UInt64>)] = []
+        var slots: [(index: Int, environment: Bool)] = []
+        for pid in pids ?? processes.map(\.pid) {
+            out.append(ProcessStrings(pid: pid))
+            guard let mm = process(pid)?.memory, let space = try addressSpace(pid) else { continue }
+            var wanted = [(false, mm.argumentsStart, mm.argumentsEnd)]
+            if environment { wanted.append((true, mm.environmentStart, mm.environmentEnd)) }
+            for (isEnvironment, start, end) in wanted {
+                guard end > start, end - start <= 1 << 20 else {
+                    if end == start { if isEnvironment { out[out.count - 1].environment = [] } else { out[out.count - 1].commandLine = [] } }
+                    continue
+                }
+                ranges.append((space, start..<end))
+                slots.append((out.count - 1, isEnvironment))
+            }
+        }
+        let segments = try readMemory(ranges)
+        for (slot, pieces) in zip(slots, segments) {
+            var bytes: [UInt8] = []
+            var hole: MemoryHole?
+            for piece in pieces {
+                guard let b = piece.bytes else { hole = piece.hole; break }
+                bytes += b
+            }
+            var strings: [String]?
+            if hole == nil {
+                if bytes.last == 0 { bytes.removeLast() }
+                strings = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            }
+            if slot.environment {
+                out[slot.index].environment = strings
+                out[slot.index].environmentHole = hole
+            } else {
+                out[slot.index].commandLine = strings
+                out[slot.index].commandLineHole = hole
+            }
+        }
+        return out
+    }
+}
+
+/// A process's command line and environment, as ``Checkpoint/processStrings(_:environment:)`` reads them.
+public struct ProcessStrings: Hashable, Sendable {
+    /// The process.
+    public var pid: UInt32
+    /// argv, from the process's memory; nil when the checkpoint does not hold it.
+    public var commandLine: [String]?
+    /// environ (`KEY=VALUE`, in order, duplicates kept); nil when not held or not asked for.
+    public var environment: [String]?
+    /// Why ``commandLine`` is nil, when a hole covers it (``MemoryHole/missingParent``...).
+    public var commandLineHole: MemoryHole?
+    /// Why ``environment`` is nil, when a hole covers it.
+    public var environmentHole: MemoryHole?
+
+    /// No strings yet.
+    public init(pid: UInt32) { self.pid = pid }
 }
 
 extension Checkpoint {

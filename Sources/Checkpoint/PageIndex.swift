@@ -30,6 +30,9 @@ public enum PageLocation: Hashable, Sendable {
     case lazy
     /// PE_PARENT, but no parent image set has the page.
     case missingParent
+    /// PE_PRESENT, but the pages file ends before the page: cut short (a damaged archive, an
+    /// interrupted copy).
+    case damaged
 }
 
 /// A run of virtually contiguous pages with one location.
@@ -109,6 +112,7 @@ public struct PageIndex: Hashable, Sendable {
             case .file: c.0 += run.pageCount
             case .lazy: c.1 += run.pageCount
             case .missingParent: c.2 += run.pageCount
+            case .damaged: break
             }
             if run.depth > 0 { c.3 += run.pageCount }
         }
@@ -136,7 +140,7 @@ extension PageRun {
 /// Builds page indexes from pagemaps, checking them against the pages files.
 struct PageIndexBuilder {
     /// One raw run from a pagemap, before parent resolution.
-    enum RawKind { case present, parent, lazy }
+    enum RawKind { case present, parent, lazy, damaged }
 
     /// Turns one pagemap into raw runs; checks order, overlap, alignment and the pages file size.
     static func rawRuns(_ pagemap: Pagemap, set: Int, pageSize: UInt64, pagesFileSize: UInt64?, image: String, source: String)
@@ -168,8 +172,13 @@ struct PageIndexBuilder {
             if flags.contains(.present) {
                 let (next, overflow) = offset.addingReportingOverflow(bytes)
                 if let size = pagesFileSize, overflow || next > size {
-                    throw CheckpointError(.inconsistent, source: source, file: image, entry: index,
-                                          message: "\(count) pages at 0x\(String(entry.vaddr, radix: 16)) need bytes \(offset)..<\(overflow ? UInt64.max : next) of pages-\(pagemap.pagesID).img, which has \(size)")
+                    // The pages file ends early: the whole pages it still has are read, the rest are
+                    // holes (verify reports the shortfall).
+                    let whole = size > offset ? (size - offset) / pageSize : 0
+                    if whole > 0 { out.append((entry.vaddr, whole, .present, offset)) }
+                    out.append((entry.vaddr + whole * pageSize, count - whole, .damaged, 0))
+                    offset = overflow ? UInt64.max : next
+                    continue
                 }
                 out.append((entry.vaddr, count, .present, offset))
                 offset = next
@@ -194,6 +203,8 @@ struct PageIndexBuilder {
                 runs.append(PageRun(start: r.start, pageCount: r.count, location: .file(file, offset: r.offset), depth: 0))
             case .lazy:
                 runs.append(PageRun(start: r.start, pageCount: r.count, location: .lazy, depth: 0))
+            case .damaged:
+                runs.append(PageRun(start: r.start, pageCount: r.count, location: .damaged, depth: 0))
             case .parent:
                 let end = r.start + r.count * pageSize
                 var cursor = r.start

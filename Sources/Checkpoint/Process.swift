@@ -53,6 +53,10 @@ public struct CheckpointProcess: Hashable, Sendable {
     public var files: [OpenFile]
     /// Depth in the process tree (0 for the root).
     public var depth: Int
+    /// False for a process known only from its images, not from `pstree.img` (a pre-dump's
+    /// pagemaps, or a process tree that is missing or unreadable): its parent, group, session and
+    /// threads are unknown (shown as 0 and none).
+    public var inProcessTree: Bool = true
 
     /// True for a zombie (dead, not yet reaped), which has no address space.
     public var isZombie: Bool { state == .dead }

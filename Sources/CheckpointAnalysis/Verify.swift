@@ -184,14 +184,17 @@ struct Walk {
     mutating func collectParents(previous: CheckpointSource?) {
         var current = sets[0]
         while sets.count < 64 {
-            do {
-                guard let parent = try current.parent() else { break }
+            switch current.parentLink() {
+            case .resolved(let parent):
                 sets.append(parent)
                 current = parent
-            } catch {
-                parentNotes[sets.count - 1] = error.message
+                continue
+            case .dangling(let target, let reason):
+                parentNotes[sets.count - 1] = "its parent link \(current.path(of: "parent")) -> \(target) leads nowhere (\(reason))"
+            case .none:
                 break
             }
+            break
         }
         if let previous {
             var directory = previous.imagesDirectory
@@ -203,7 +206,7 @@ struct Walk {
             }
             current = ImageSet(source: previous, directory: directory, label: previous.path + (directory.isEmpty ? "" : ":" + directory))
             sets.append(current)
-            while sets.count < 64, let parent = try? current.parent() {
+            while sets.count < 64, let parent = current.parent() {
                 sets.append(parent)
                 current = parent
             }

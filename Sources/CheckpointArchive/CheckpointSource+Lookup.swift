@@ -36,6 +36,23 @@ extension CheckpointSource {
         try member(named: imagesDirectory.isEmpty ? name : imagesDirectory + "/" + name)
     }
 
+    /// The target of the link `name` names, without following it (the link's own target, as
+    /// stored): nil when `name` is not a link. Directories: read from the host with `readlink`,
+    /// only inside ``root``.
+    public func linkTarget(named name: String) -> [UInt8]? {
+        if kind == .directory {
+            guard let root, let base else { return nil }
+            let parts = ArchiveMember.components(Array(name.utf8)).map { Array($0) }
+            let baseParts = ArchiveMember.components(Array(base.dropFirst(root.count).utf8)).map { Array($0) }
+            guard !parts.contains(Self.dotDot) else { return nil }
+            guard case .success(let target) = POSIX.readLink(Self.join(root, baseParts + parts)) else { return nil }
+            return target
+        }
+        guard let i = byPath[ArchiveMember.normalize(Array(name.utf8))] else { return nil }
+        let member = members[i]
+        return member.kind == .symlink || member.kind == .hardlink ? member.linkTargetBytes : nil
+    }
+
     /// Follows a link member to what it points at, inside the source; other members are
     /// returned as they are.
     ///

@@ -150,6 +150,7 @@ extension CheckpointSource {
                     try body(target, UnsafeRawBufferPointer(chunk))
                     done += UInt64(n)
                 case .success(let n):
+                    if let damage, target.index != nil, target.index == damage.memberIndex { throw damage.error }
                     throw ArchiveError(.truncated, source: path, member: target.escapedName,
                                        offset: start + done + UInt64(n), message: "truncated")
                 case .failure(let f):
@@ -198,6 +199,7 @@ extension CheckpointSource {
                                message: "read failed: \(POSIX.message(failure.errorNumber))")
         }
         if data.count < count {
+            if let damage, member.index != nil, member.index == damage.memberIndex { throw damage.error }
             throw ArchiveError(.truncated, source: path, member: member.escapedName,
                                offset: offset + UInt64(data.count), message: "truncated")
         }
@@ -218,8 +220,27 @@ extension CheckpointSource {
         }
     }
 
-    /// One pass over the archive file, delivering the data of `targets` (all indexed members).
+    /// The bytes of a member's data that can be read: its size, or for the member an
+    /// ``ArchiveDamage`` cut short, what was read intact before the damage.
+    public func availableSize(of member: ArchiveMember) -> UInt64 {
+        guard let damage, let index = member.index, index == damage.memberIndex else { return member.size }
+        return min(member.size, damage.memberBytesRead ?? 0)
+    }
+
+    /// One pass over the archive file, delivering the data of `targets` (all indexed members). In a
+    /// damaged archive, the damage is reported as ``ArchiveDamage/error`` when a read reaches it.
     private func pass(
+        over targets: [ArchiveMember], chunkSize: Int,
+        body: (ArchiveMember, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        do {
+            try unguardedPass(over: targets, chunkSize: chunkSize, body: body)
+        } catch let error as ArchiveError where damage != nil && [.truncated, .corrupt, .io].contains(error.code) {
+            throw damage!.error
+        }
+    }
+
+    private func unguardedPass(
         over targets: [ArchiveMember], chunkSize: Int,
         body: (ArchiveMember, UnsafeRawBufferPointer) throws -> Void
     ) throws {

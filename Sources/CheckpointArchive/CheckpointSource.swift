@@ -113,6 +113,12 @@ public struct CheckpointSource: Sendable {
     let base: String?
     /// Raw bytes read while indexing (tests check that plain tars are indexed by seeking).
     let indexBytesRead: UInt64
+    /// stdin: the bytes read from it (its size, for a stream read to its end).
+    public let streamBytes: UInt64?
+    /// Where the archive stops being readable, if it does: ``members`` then holds what was indexed
+    /// before that point, and reads of the damaged member, past what was read intact, fail with
+    /// ``ArchiveDamage/error``.
+    public let damage: ArchiveDamage?
 
     /// Opens a checkpoint source and indexes its members.
     ///
@@ -124,8 +130,16 @@ public struct CheckpointSource: Sendable {
     ///   `.corrupt`, `.truncated` (naming the member), `.tooLarge`, `.unsupportedCompression`,
     ///   `.invalidArgument` or `.io`.
     public static func open(path: String, options: Options = Options()) throws(ArchiveError) -> CheckpointSource {
+        try open(path: path, options: options, visitor: nil)
+    }
+
+    /// Opens a checkpoint source like ``open(path:options:)``, handing the data of every member the
+    /// indexing pass does not keep (page dumps, big members) to `visitor` as the pass decompresses
+    /// it, so that one pass over a compressed archive or stdin serves both the index and the reads.
+    /// Plain tars and directories are indexed without reading data: `visitor` is never called.
+    public static func open(path: String, options: Options = Options(), visitor: MemberVisitor?) throws(ArchiveError) -> CheckpointSource {
         if path == "-" {
-            return try openStream(fileDescriptor: 0, name: "-", options: options)
+            return try openStream(fileDescriptor: 0, name: "-", options: options, visitor: visitor)
         }
         let status: POSIX.Status?
         switch POSIX.status(path) {
@@ -139,7 +153,7 @@ public struct CheckpointSource: Sendable {
         if status.kind == .directory {
             return try openDirectory(path: path, options: options)
         }
-        return try open(file: try OpenFile.open(path, source: path), path: path, options: options)
+        return try open(file: try OpenFile.open(path, source: path), path: path, options: options, visitor: visitor)
     }
 
     /// Opens an archive stored as a member of a plain tar or a directory source (an OCI image layer
@@ -157,7 +171,7 @@ public struct CheckpointSource: Sendable {
                            message: "a nested archive inside a compressed archive cannot be read in place")
     }
 
-    static func open(file: OpenFile, path: String, options: Options) throws(ArchiveError) -> CheckpointSource {
+    static func open(file: OpenFile, path: String, options: Options, visitor: MemberVisitor? = nil) throws(ArchiveError) -> CheckpointSource {
         if file.size == 0 {
             throw ArchiveError(.notAnArchive, source: path, message: "empty file (0 bytes)")
         }
@@ -174,13 +188,13 @@ public struct CheckpointSource: Sendable {
         let input = ArchiveInput(.file(file), blockSize: compression == .none ? 16 << 10 : 256 << 10, progress: options.progress)
         let index = try Indexer.run(
             input: input, compression: compression, source: path, options: options,
-            plain: compression == .none ? file : nil)
+            plain: compression == .none ? file : nil, visitor: visitor)
         return CheckpointSource(
             path: path, kind: .tar(compression), index: index, options: options, file: file)
     }
 
     /// Opens a tar stream from a file descriptor that is read once (stdin).
-    static func openStream(fileDescriptor fd: Int32, name: String, options: Options) throws(ArchiveError) -> CheckpointSource {
+    static func openStream(fileDescriptor fd: Int32, name: String, options: Options, visitor: MemberVisitor? = nil) throws(ArchiveError) -> CheckpointSource {
         var prefix = [UInt8](repeating: 0, count: Compression.detectionLength)
         let got = prefix.withUnsafeMutableBytes { POSIX.readFully(fd, $0) }
         let n: Int
@@ -196,8 +210,8 @@ public struct CheckpointSource: Sendable {
                 message: "no tar or compression magic (starts with \(hex(prefix.prefix(8))))")
         }
         let input = ArchiveInput(.stream(fd: fd), pending: prefix, blockSize: 256 << 10, progress: options.progress)
-        let index = try Indexer.run(input: input, compression: compression, source: name, options: options, plain: nil)
-        return CheckpointSource(path: name, kind: .stdin(compression), index: index, options: options, file: nil)
+        let index = try Indexer.run(input: input, compression: compression, source: name, options: options, plain: nil, visitor: visitor)
+        return CheckpointSource(path: name, kind: .stdin(compression), index: index, options: options, file: nil, streamBytes: index.bytesRead)
     }
 
     /// `pages-N.img` and GPU page images: bulk memory, never kept in memory by the indexer.
@@ -206,8 +220,17 @@ public struct CheckpointSource: Sendable {
         return (name.hasPrefix("pages-") && name.hasSuffix(".img")) || name.hasPrefix("amdgpu-pages-")
     }
 
-    init(path: String, kind: Kind, index: Indexer.Result, options: Options, file: OpenFile?, root: String? = nil, base: String? = nil) {
+    /// The source as indexed so far by a pass that is still running (see ``MemberVisitor``): small
+    /// members read from memory; nothing else can be read.
+    init(provisional index: Indexer.Result, path: String, compression: Compression, options: Options) {
+        self.init(path: path, kind: .stdin(compression), index: index, options: options, file: nil)
+    }
+
+    init(path: String, kind: Kind, index: Indexer.Result, options: Options, file: OpenFile?, root: String? = nil, base: String? = nil,
+         streamBytes: UInt64? = nil) {
         self.path = path
+        self.damage = index.damage
+        self.streamBytes = streamBytes
         self.kind = kind
         self.members = index.members
         self.retained = index.retained
@@ -234,6 +257,9 @@ public struct CheckpointSource: Sendable {
             imagesDirectory = "checkpoint"
         } else if byPath[Array("inventory.img".utf8)] != nil {
             imagesDirectory = ""
+        } else if byPath[Array("pre-checkpoint/inventory.img".utf8)] != nil {
+            // A pre-checkpoint exported on its own (Podman `--pre-checkpoint --export`).
+            imagesDirectory = "pre-checkpoint"
         } else {
             imagesDirectory = "checkpoint"
         }
@@ -261,13 +287,19 @@ enum Indexer {
         var members: [ArchiveMember] = []
         var retained: [Int: [UInt8]] = [:]
         var bytesRead: UInt64 = 0
+        var damage: ArchiveDamage?
     }
 
     /// Indexes a tar stream. With `plain`, data is skipped by seeking and each member's data
-    /// offset recorded; otherwise small members are kept and big ones drained.
+    /// offset recorded; otherwise small members are kept and big ones drained (or handed to
+    /// `visitor`, which may want their data as it streams by).
+    ///
+    /// Damage (a truncated input, a damaged stream or header) ends the index where it is met:
+    /// the members before it are kept and the damage is recorded in the result. An archive with no
+    /// readable member, and a limit exceeded, throw.
     static func run(
         input: ArchiveInput, compression: Compression, source: String,
-        options: CheckpointSource.Options, plain: OpenFile?
+        options: CheckpointSource.Options, plain: OpenFile?, visitor: MemberVisitor? = nil
     ) throws(ArchiveError) -> Result {
         var reader = try TarReader(input: input, compression: compression, source: source)
         var result = Result()
@@ -275,81 +307,114 @@ enum Indexer {
         let streamOnly: Bool = if case .stream = input.origin { true } else { false }
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { scratch.deallocate() }
-        while let header = try reader.next() {
-            let index = result.members.count
-            if index >= options.maxMembers {
-                throw ArchiveError(
-                    .tooLarge, source: source, member: reader.currentMember, offset: header.dataPosition,
-                    message: "more than \(options.maxMembers) members")
-            }
-            let member = ArchiveMember(
-                index: index, rawName: header.rawName, kind: header.kind, size: header.size,
-                mode: header.mode, modificationTime: header.modificationTime,
-                linkTargetBytes: header.linkTarget,
-                dataOffset: plain != nil && !header.isSparse ? header.dataPosition : nil, filePath: nil)
-            result.members.append(member)
-            let hasData = header.kind == .file || header.kind == .other
-            if let plain {
-                // Seek over the data: it must lie inside the file, whatever the header claims.
-                let (end, overflow) = header.dataPosition.addingReportingOverflow(header.size)
-                if hasData && (overflow || end > plain.size) {
+        /// The member whose data is being read, and how much of it has been read.
+        var current: (index: Int, read: UInt64)?
+        func damage(_ error: ArchiveError) -> ArchiveDamage {
+            let fileOffset: UInt64
+            if let plain { fileOffset = error.code == .truncated ? plain.size : (error.offset ?? reader.position) }
+            else if error.code == .truncated, case .file(let file) = input.origin { fileOffset = file.size }
+            else { fileOffset = reader.rawPosition }
+            let member = current.map { result.members[$0.index] }
+            return ArchiveDamage(
+                code: error.code, source: source, member: member?.escapedName, memberIndex: current?.index,
+                memberBytesRead: current?.read, fileOffset: fileOffset, streamOffset: plain == nil ? reader.position : nil,
+                message: error.message)
+        }
+        do throws(ArchiveError) {
+            while true {
+                current = nil
+                guard let header = try reader.next() else { break }
+                let index = result.members.count
+                if index >= options.maxMembers {
                     throw ArchiveError(
-                        .truncated, source: source, member: member.escapedName, offset: plain.size,
-                        message: "truncated")
+                        .tooLarge, source: source, member: reader.currentMember, offset: header.dataPosition,
+                        message: "more than \(options.maxMembers) members")
                 }
-                continue
-            }
-            guard hasData, header.size > 0 else { continue }
-            let budget = options.maxUncompressedBytes
-            if header.dataPosition > budget || header.size > budget - header.dataPosition {
-                throw ArchiveError(
-                    .tooLarge, source: source, member: member.escapedName, offset: header.dataPosition,
-                    message: "\(header.size)-byte member exceeds the limit of \(budget) decompressed bytes")
-            }
-            // Page dumps of a file are not kept: they are streamed by a second pass when a memory
-            // command needs them, which keeps `show` on a compressed archive within the metadata's size.
-            // stdin cannot be read twice, so there they are kept like any small member.
-            let isPageData = streamOnly ? false : CheckpointSource.isPageData(member.pathBytes)
-            if header.kind == .file && header.size <= options.inMemoryLimit && !isPageData
-                && retainedTotal + header.size <= options.retainedLimit {
-                let count = Int(header.size)
-                var filled = 0
-                let data = try [UInt8](unsafeUninitializedCapacity: count) { (buffer, initialized) throws(ArchiveError) in
-                    let raw = UnsafeMutableRawBufferPointer(buffer)
-                    while filled < count {
-                        let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                let member = ArchiveMember(
+                    index: index, rawName: header.rawName, kind: header.kind, size: header.size,
+                    mode: header.mode, modificationTime: header.modificationTime,
+                    linkTargetBytes: header.linkTarget,
+                    dataOffset: plain != nil && !header.isSparse ? header.dataPosition : nil, filePath: nil)
+                result.members.append(member)
+                let hasData = header.kind == .file || header.kind == .other
+                if let plain {
+                    // Seek over the data: it must lie inside the file, whatever the header claims.
+                    let (end, overflow) = header.dataPosition.addingReportingOverflow(header.size)
+                    if hasData && (overflow || end > plain.size) {
+                        current = (index, plain.size > header.dataPosition ? plain.size - header.dataPosition : 0)
+                        throw ArchiveError(.truncated, source: source, member: member.escapedName, offset: plain.size, message: "truncated")
+                    }
+                    continue
+                }
+                guard hasData, header.size > 0 else { continue }
+                current = (index, 0)
+                let budget = options.maxUncompressedBytes
+                if header.dataPosition > budget || header.size > budget - header.dataPosition {
+                    throw ArchiveError(
+                        .tooLarge, source: source, member: member.escapedName, offset: header.dataPosition,
+                        message: "\(header.size)-byte member exceeds the limit of \(budget) decompressed bytes")
+                }
+                // Page dumps of a file are not kept: they are streamed by a second pass when a memory
+                // command needs them (or handed to the visitor now), which keeps `show` on a compressed
+                // archive within the metadata's size. stdin cannot be read twice, so there they are kept
+                // like any small member, unless the visitor takes them.
+                let isPageData = CheckpointSource.isPageData(member.pathBytes)
+                let sink = isPageData || header.size > options.inMemoryLimit
+                    ? visitor?(member, { CheckpointSource(provisional: result, path: source, compression: compression, options: options) })
+                    : nil
+                let keep = sink == nil && header.kind == .file && header.size <= options.inMemoryLimit
+                    && (streamOnly || !isPageData) && retainedTotal + header.size <= options.retainedLimit
+                if keep {
+                    let count = Int(header.size)
+                    var filled = 0
+                    let data = try [UInt8](unsafeUninitializedCapacity: count) { (buffer, initialized) throws(ArchiveError) in
+                        let raw = UnsafeMutableRawBufferPointer(buffer)
+                        defer { initialized = filled }
+                        while filled < count {
+                            let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                            if n == 0 { break }
+                            filled += n
+                            current = (index, UInt64(filled))
+                        }
+                    }
+                    if filled < count {
+                        throw ArchiveError(.truncated, source: source, member: member.escapedName, offset: reader.position, message: "truncated")
+                    }
+                    retainedTotal += header.size
+                    result.retained[index] = data
+                } else {
+                    var total: UInt64 = 0
+                    while true {
+                        let n = try reader.read(into: scratch)
                         if n == 0 { break }
-                        filled += n
+                        let chunk = UnsafeRawBufferPointer(rebasing: scratch[..<min(n, Int(clamping: header.size - min(total, header.size)))])
+                        if let sink, !chunk.isEmpty { sink(chunk) }
+                        total += UInt64(n)
+                        current = (index, total)
+                        if reader.position > budget {
+                            throw ArchiveError(
+                                .tooLarge, source: source, member: member.escapedName, offset: reader.position,
+                                message: "decompressed stream exceeds the limit of \(budget) bytes")
+                        }
                     }
-                    initialized = filled
-                }
-                if filled < count {
-                    throw ArchiveError(
-                        .truncated, source: source, member: member.escapedName, offset: reader.position,
-                        message: "truncated")
-                }
-                retainedTotal += header.size
-                result.retained[index] = data
-            } else {
-                var total: UInt64 = 0
-                while true {
-                    let n = try reader.read(into: scratch)
-                    if n == 0 { break }
-                    total += UInt64(n)
-                    if reader.position > budget {
-                        throw ArchiveError(
-                            .tooLarge, source: source, member: member.escapedName, offset: reader.position,
-                            message: "decompressed stream exceeds the limit of \(budget) bytes")
+                    if total < header.size {
+                        throw ArchiveError(.truncated, source: source, member: member.escapedName, offset: reader.position, message: "truncated")
                     }
-                }
-                if total < header.size {
-                    throw ArchiveError(
-                        .truncated, source: source, member: member.escapedName, offset: reader.position,
-                        message: "truncated")
                 }
             }
+        } catch {
+            // Limits stay errors; damage before the first member leaves nothing to read.
+            guard error.code == .truncated || error.code == .corrupt || error.code == .io, !result.members.isEmpty else { throw error }
+            result.damage = damage(error)
         }
         result.bytesRead = input.bytesRead
         return result
     }
 }
+
+/// Called by the indexing pass of a compressed archive or stdin for each member it does not keep in
+/// memory (page dumps, big members), with the member and a way to see the source as indexed so far
+/// (every member before this one, small ones readable from memory). Returning a closure asks for the
+/// member's data: it is called with each chunk, in order, as the pass decompresses it. Returning nil
+/// lets the data go by.
+public typealias MemberVisitor = (_ member: ArchiveMember, _ indexedSoFar: () -> CheckpointSource) -> ((UnsafeRawBufferPointer) -> Void)?

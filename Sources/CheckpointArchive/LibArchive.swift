@@ -192,6 +192,9 @@ struct TarReader: ~Copyable {
 
     /// The decompressed bytes consumed so far: the tar stream position.
     var position: UInt64 { UInt64(max(0, archive_filter_bytes(archive, 0))) }
+    /// The raw bytes taken from the input so far (compressed bytes for a compressed stream; read
+    /// ahead in blocks, so at or past the point the decompressor reached).
+    var rawPosition: UInt64 { UInt64(max(0, archive_filter_bytes(archive, -1))) }
 
     /// Advances to the next member; `nil` at the end of the archive.
     mutating func next() throws(ArchiveError) -> TarHeader? {

@@ -1,4 +1,5 @@
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
@@ -77,13 +78,17 @@ enum HTMLReport {
         row("Processes", "\(c.processes.count) (\(c.threadCount) threads)"); row("Archive size", Size.text(c.sizes.total))
         row("Memory pages", Size.text(c.sizes.pages)); row("Root FS diff", Size.text(c.sizes.rootfsDiff))
         if !c.facts.parentChain.isEmpty { row("Parent images", c.facts.parentChain.map(RawPath.display).joined(separator: " → ")) }
+        for missing in c.missingParents { row("Missing parent", RawPath.display(missing.description)) }
+        if let damage = c.damage { row("Damaged archive", RawPath.display(damage.description)) }
         h += "</table>"
 
         h += "<h2 id=\"processes\">Process tree</h2>"
         let pids = Set(c.processes.map(\.pid))
+        let strings = Inspect.strings(c, c.processes, environment: false)
         func node(_ p: CheckpointProcess) -> String {
             var s = "<li><span class=\"pid\">[\(p.pid)]</span> <span class=\"comm\">\(escape(p.command))</span>"
-            if let argv = (try? c.commandLine(pid: p.pid)) ?? nil { s += " <code>\(escape(argv.joined(separator: " ")))</code>" }
+            if let argv = strings[p.pid]?.commandLine { s += " <code>\(escape(argv.joined(separator: " ")))</code>" }
+            else if let hole = strings[p.pid]?.commandLineHole { s += " <em>command line \(escape(Inspect.missing(hole)))</em>" }
             if p.state != .alive { s += " (\(escape(p.state.description)))" }
             if p.threads.count > 1 { s += " · \(p.threads.count) threads" }
             let children = c.processes.filter { $0.ppid == p.pid && $0.pid != p.pid }

@@ -102,9 +102,32 @@ enum Report {
         return .object([
             ("criu_version", str(f.criuVersion)), ("architecture", str(f.architecture)), ("page_size", .int(f.pageSize)),
             ("page_size_source", .string(f.pageSizeSource)), ("image_version", int(f.imageVersion)),
+            ("criu_version_source", str(f.criuVersionSource)), ("criu_version_estimated", .bool(f.criuVersionIsEstimate)),
             ("pre_dump", .bool(f.isPreDump)), ("parents", .array(f.parentChain.map { .string(RawPath.display($0)) })),
             ("images_directory", .string(c.images.directory)),
-        ])
+            ("process_tree", .string(c.processTree.rawValue)),
+        ] + partialEvidence(c))
+    }
+
+    /// What the checkpoint could not give: missing parent pre-checkpoints, the archive's damage,
+    /// images present but unreadable. Every report's JSON carries these members.
+    static func partialEvidence(_ c: Checkpoint) -> [(String, JSONValue)] {
+        [
+            ("missing_parents", .array(c.missingParents.map { m in
+                .object([
+                    ("image_set", .string(RawPath.display(m.imageSet))), ("link", str(m.link)), ("reason", .string(RawPath.display(m.reason))),
+                    ("pages", .int(m.pages)), ("pids", .array(m.pids.map { .int($0) })), ("shared_memory", .array(m.sharedMemory.map { .int($0) })),
+                ])
+            })),
+            ("damage", c.damage.map { d in
+                .object([
+                    ("code", .string(d.code.description)), ("member", str(d.member)), ("member_bytes_read", d.memberBytesRead.map { .int($0) } ?? .null),
+                    ("file_offset", .int(d.fileOffset)), ("stream_offset", d.streamOffset.map { .int($0) } ?? .null),
+                    ("message", .string(d.message)), ("description", .string(RawPath.display(d.description))),
+                ])
+            } ?? .null),
+            ("unreadable_images", .array(c.unreadableImages.sorted { $0.key < $1.key }.map { .object([("image", .string($0.key)), ("error", .string(RawPath.display($0.value)))]) })),
+        ]
     }
 
     static func credentials(_ creds: Credentials?) -> JSONValue {
@@ -141,7 +164,7 @@ enum Report {
         var pairs: [(String, JSONValue)] = [
             ("pid", .int(p.pid)), ("ppid", .int(p.ppid)), ("pgid", .int(p.pgid)), ("sid", .int(p.sid)),
             ("comm", .string(p.command)), ("state", .string(p.state.description)), ("exit_code", .int(p.exitCode)),
-            ("exe", str(p.executable)), ("cwd", str(p.cwd)), ("root", str(p.root)),
+            ("in_process_tree", .bool(p.inProcessTree)), ("exe", str(p.executable)), ("cwd", str(p.cwd)), ("root", str(p.root)),
             ("threads", .array(p.threads.map { t in
                 .object([("tid", .int(t.tid)), ("name", .string(t.name)), ("credentials", credentials(t.credentials))])
             })),

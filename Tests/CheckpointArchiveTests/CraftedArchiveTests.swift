@@ -179,20 +179,46 @@ struct CraftedArchiveTests {
         let temp = try TempDir()
         defer { temp.cleanup() }
         let whole = try readFile(Fixture.podman("ck-basic.none.tar"))
-        let cut = 97280 + 40_000  // in the middle of checkpoint/pages-1.img
+        let cut = 97280 + 40_000  // in the middle of checkpoint/pages-1.img, whose data starts at 97280
         try temp.write("cut.tar", Array(whole[..<cut]))
-        let error = try #require(archiveError { try CheckpointSource.open(path: temp.file("cut.tar")) })
-        #expect(error.code == .truncated)
-        #expect(error.member == "checkpoint/pages-1.img")
-        #expect(error.offset == UInt64(cut))
-        #expect(error.description == "\(temp.file("cut.tar")): member checkpoint/pages-1.img: truncated at byte \(cut)")
+        let source = try CheckpointSource.open(path: temp.file("cut.tar"))
+        let damage = try #require(source.damage)
+        #expect(damage.code == .truncated)
+        #expect(damage.member == "checkpoint/pages-1.img")
+        #expect(damage.fileOffset == UInt64(cut))
+        #expect(damage.streamOffset == nil)
+        #expect(damage.memberBytesRead == 40_000)
+        #expect(damage.description == "\(temp.file("cut.tar")): member checkpoint/pages-1.img: truncated: the file ends at byte \(cut) (40000 bytes into the member)")
+        // Everything before the cut is indexed and readable; the cut member up to the cut.
+        let pages = try #require(try source.image(named: "pages-1.img"))
+        #expect(source.availableSize(of: pages) == 40_000)
+        #expect(try source.read(pages, at: 36_000, count: 4000).count == 4000)
+        #expect(try source.read(#require(try source.image(named: "inventory.img"))).count == 86)
+        let error = try #require(archiveError { try source.read(pages) })
+        #expect(error.code == .truncated && error.member == "checkpoint/pages-1.img", "\(error)")
+        #expect(try source.image(named: "pstree.img") == nil)  // after the cut
 
         try shell("cd '\(temp.path)' && zstd -q -c cut.tar > cut.tar.zst && gzip -c cut.tar > cut.tar.gz")
-        for name in ["cut.tar.zst", "cut.tar.gz"] {
+        let compressedSize = try [temp.file("cut.tar.zst"), temp.file("cut.tar.gz")].map { UInt64(try readFile($0).count) }
+        for (name, size) in zip(["cut.tar.zst", "cut.tar.gz"], compressedSize) {
             for limit: UInt64 in [16 << 20, 1024] {  // kept in memory, or drained
-                let error = try #require(archiveError { try CheckpointSource.open(path: temp.file(name), options: .init(inMemoryLimit: limit)) })
+                let source = try CheckpointSource.open(path: temp.file(name), options: .init(inMemoryLimit: limit))
+                let damage = try #require(source.damage, "\(name)")
+                #expect(damage.code == .truncated, "\(name): \(damage)")
+                #expect(damage.member == "checkpoint/pages-1.img", "\(name): \(damage)")
+                // The file given ends at its size; the decompressed stream at the cut. Of the cut
+                // member, what the decompressor delivered before the cut is readable (libarchive may
+                // hold back the last block).
+                #expect(damage.fileOffset == size, "\(name): \(damage)")
+                #expect(damage.streamOffset == UInt64(cut), "\(name): \(damage)")
+                let delivered = try #require(damage.memberBytesRead)
+                #expect(delivered <= 40_000, "\(name): \(damage)")
+                #expect(damage.description.contains("decompressed tar stream: byte \(cut)"), "\(name): \(damage)")
+                let pages = try #require(try source.image(named: "pages-1.img"))
+                #expect(source.availableSize(of: pages) == delivered)
+                if delivered >= 4096 { #expect(try source.read(pages, at: 0, count: 4096).count == 4096) }
+                let error = try #require(archiveError { try source.read(pages) })
                 #expect(error.code == .truncated, "\(name): \(error)")
-                #expect(error.member == "checkpoint/pages-1.img", "\(name): \(error)")
             }
         }
         // The compressed stream itself cut short.
@@ -201,15 +227,18 @@ struct CraftedArchiveTests {
         let gz = try readFile(Fixture.podman("ck-basic.gzip.tar.gz"))
         try temp.write("half.tar.gz", Array(gz[..<(gz.count / 2)]))
         for name in ["half.tar.zst", "half.tar.gz"] {
-            let error = try #require(archiveError { try CheckpointSource.open(path: temp.file(name)) })
-            #expect(error.code == .truncated, "\(name): \(error)")
-            #expect(error.member != nil, "\(name): \(error)")
+            let damage = try #require(archiveDamage { try CheckpointSource.open(path: temp.file(name)) })
+            #expect(damage.code == .truncated, "\(name): \(damage)")
+            #expect(damage.member != nil, "\(name): \(damage)")
         }
-        // Cut inside a header.
+        // Cut inside a header: the members before it are kept, no member is named.
         try temp.write("header.tar", Array(whole[..<(97280 - 300)]))
-        let header = try #require(archiveError { try CheckpointSource.open(path: temp.file("header.tar")) })
+        let header = try #require(archiveDamage { try CheckpointSource.open(path: temp.file("header.tar")) })
         #expect(header.code == .truncated)
         #expect(header.member == nil)  // the cut is in a header, not in the previous member
+        // Cut before the first member's data: nothing is readable, so the open fails.
+        try temp.write("start.tar", Array(whole[..<300]))
+        #expect([.truncated, .notAnArchive].contains(archiveError { try CheckpointSource.open(path: temp.file("start.tar")) }?.code))
     }
 
     @Test(arguments: ["ck-basic.gzip.tar.gz", "ck-basic.zstd.tar.zst"])
@@ -219,9 +248,19 @@ struct CraftedArchiveTests {
         var bytes = try readFile(Fixture.podman(name))
         for i in stride(from: bytes.count / 3, to: bytes.count / 3 + 64, by: 1) { bytes[i] ^= 0x5a }
         let path = try temp.write("bad-" + name, bytes)
-        let error = try #require(archiveError { try CheckpointSource.open(path: path) })
-        #expect(error.code == .corrupt, "\(error)")
-        #expect(error.offset != nil)
+        // Either the damage comes after readable members (they are kept, the damage is recorded), or
+        // nothing before it can be decompressed (a single zstd block: the open fails).
+        do {
+            let source = try CheckpointSource.open(path: path)
+            let damage = try #require(source.damage)
+            #expect(damage.code == .corrupt, "\(damage)")
+            #expect(damage.streamOffset != nil)
+            #expect(damage.fileOffset >= UInt64(bytes.count / 3), "\(damage)")
+            #expect(!source.members.isEmpty)
+        } catch let error as ArchiveError {
+            #expect(error.code == .corrupt, "\(error)")
+            #expect(error.offset != nil)
+        }
     }
 
     @Test func corruptTarHeaderChecksum() throws {
@@ -233,8 +272,11 @@ struct CraftedArchiveTests {
         tar.finish()
         var bytes = tar.bytes
         bytes[1024 + 10] ^= 0x01  // second header's name; checksum no longer matches
-        let error = try #require(archiveError { try CheckpointSource.open(path: try! temp.write("bad.tar", bytes)) })
-        #expect(error.code == .corrupt, "\(error)")
+        let source = try CheckpointSource.open(path: try! temp.write("bad.tar", bytes))
+        let damage = try #require(source.damage)
+        #expect(damage.code == .corrupt, "\(damage)")
+        #expect(damage.member == nil)  // a damaged header names no member
+        #expect(source.members.map(\.path) == ["checkpoint/inventory.img"])
     }
 
     @Test func hugeSizeFieldsAllocateNothing() throws {
@@ -260,7 +302,7 @@ struct CraftedArchiveTests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try Data(tar.bytes).write(to: URL(fileURLWithPath: dir + "/t.tar"))
             try shell("cd '\(dir)' && zstd -q -c t.tar > t.tar.zst")
-            let plain = try #require(archiveError { try CheckpointSource.open(path: dir + "/t.tar") })
+            let plain = try #require(archiveDamage { try CheckpointSource.open(path: dir + "/t.tar") })
             #expect(plain.code == .truncated, "\(label): \(plain)")
             #expect(plain.member == "checkpoint/pages-1.img")
             let compressed = try #require(archiveError {
@@ -270,8 +312,12 @@ struct CraftedArchiveTests {
             #expect(compressed.member == "checkpoint/pages-1.img")
             // Without a tight limit, the stream simply ends inside the member.
             if label != "octal" {
-                let unbounded = try #require(archiveError { try CheckpointSource.open(path: dir + "/t.tar.zst") })
-                #expect(unbounded.code == .tooLarge || unbounded.code == .truncated, "\(label): \(unbounded)")
+                do {
+                    let unbounded = try CheckpointSource.open(path: dir + "/t.tar.zst")
+                    #expect(unbounded.damage?.code == .truncated, "\(label): \(String(describing: unbounded.damage))")
+                } catch {
+                    #expect(error.code == .tooLarge, "\(label): \(error)")
+                }
             }
         }
     }

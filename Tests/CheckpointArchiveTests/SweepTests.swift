@@ -19,9 +19,16 @@ struct SweepTests {
             let path = try temp.write("cut", Array(whole[..<cut]))
             do {
                 let source = try CheckpointSource.open(path: path)
-                // A tar cut exactly at a member boundary may list a prefix of the members.
+                // A tar cut exactly at a member boundary may list a prefix of the members; a cut
+                // elsewhere keeps the members before it and records where reading stopped.
                 #expect(source.members.count <= basicListing.count)
-                if let inventory = try source.image(named: "inventory.img") {
+                #expect(source.members.map(\.path) == basicListing.prefix(source.members.count).map(\.0), "cut at \(cut)")
+                if let damage = source.damage {
+                    outcomes[damage.code, default: 0] += 1
+                    #expect([.truncated, .corrupt].contains(damage.code), "cut at \(cut): \(damage)")
+                    #expect(damage.fileOffset <= UInt64(cut), "cut at \(cut): \(damage)")
+                }
+                if let inventory = try source.image(named: "inventory.img"), source.availableSize(of: inventory) == 86 {
                     #expect(try source.read(inventory).count == 86)
                 }
             } catch {

@@ -72,6 +72,21 @@ func archiveError<T>(
     }
 }
 
+/// Opens a damaged archive and returns the damage it records (or records an issue): an archive
+/// with readable members opens, keeping them, and says where reading stopped.
+func archiveDamage(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> CheckpointSource
+) -> ArchiveDamage? {
+    do {
+        let source = try body()
+        if source.damage == nil { Issue.record("expected damage, the archive opened whole", sourceLocation: sourceLocation) }
+        return source.damage
+    } catch {
+        Issue.record("expected the archive to open with damage recorded, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
 /// Writes tar archives byte by byte: ustar headers with checksums, optional pax records and
 /// base-256 sizes, so tests can craft what real tools will not produce.
 struct TarWriter {

@@ -106,11 +106,12 @@ extension LimitsTests {
         // The file ends inside the frame and inside the 100 GiB member: after ~15 MiB of zeros,
         // truncated, naming the member. Nothing is sized from the claims (a 100 GiB buffer
         // would not fit on the machine), and the error comes when the input runs out.
-        let truncated = try #require(archiveError { try CheckpointSource.open(path: path) })
+        let truncated = try #require(archiveDamage { try CheckpointSource.open(path: path) })
         #expect(truncated.code == .truncated, "\(truncated)")
         #expect(truncated.member == Self.bombMember)
-        let offset = try #require(truncated.offset)
+        let offset = try #require(truncated.streamOffset)
         #expect(offset > 512 && offset <= expanded, "\(truncated)")
+        #expect(truncated.fileOffset == UInt64(bytes.count))
         #expect(truncated.description.contains("checkpoint/pages-1.img"))
 
         // With a limit below the claim, the header alone is refused, before any data is read.
@@ -125,7 +126,7 @@ extension LimitsTests {
         // A complete frame (last block flagged) whose content falls short of its declared size:
         // zstd itself reports the mismatch when the last block ends.
         let short = try temp.write("short.tar.zst", Self.kilobyteBomb(lastBlock: true))
-        let mismatch = try #require(archiveError { try CheckpointSource.open(path: short) })
+        let mismatch = try #require(archiveDamage { try CheckpointSource.open(path: short) })
         #expect(mismatch.code == .corrupt, "\(mismatch)")
         #expect(mismatch.member == Self.bombMember)
 

@@ -119,7 +119,11 @@ import Testing
         let pre = try Checkpoint.open(Fixture.path("raw/incremental/pre1"))
         #expect(pre.facts.isPreDump)
         #expect(pre.facts.imageVersion == 0)
-        #expect(pre.processes.isEmpty)
+        // A pre-dump has no process tree: its processes come from its pagemaps, memory only.
+        #expect(pre.processTree == .preDump)
+        #expect(pre.processes.map(\.pid) == [29076])
+        #expect(pre.processes.allSatisfy { !$0.inProcessTree && $0.threads.isEmpty && $0.memory == nil })
+        #expect(pre.missingParents.isEmpty)  // pre1 is the first pre-dump: all its pages are its own
     }
 
     @Test func compressionsOfTheSameTarGiveTheSameModel() throws {

@@ -25,6 +25,13 @@ public struct VMA: ImageMessage {
     public var fileFlags: UInt32?
 
     /// Decodes the message from the wire (see ``ImageMessage``).
+    /// A VMA made by hand: `[start, end)` with no permissions, flags or status (tests, and the
+    /// regions of a pre-dump, which records pages but no VMAs).
+    public init(start: UInt64, end: UInt64) {
+        self.start = start
+        self.end = end
+    }
+
     public init(from reader: inout WireReader) throws(ImageError) {
         while let key = try reader.nextKey() {
             switch key.number {

@@ -26,7 +26,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
 
     func run() throws {
-        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json))
+        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {
@@ -37,19 +37,39 @@ struct Inspect: ParsableCommand {
         }
         switch output.format {
         case .json:
-            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in
-                let (cmd, env) = Self.commandLineAndEnvironment(checkpoint, p)
-                return [("cmdline", cmd.map { .array($0.map(JSONValue.string)) } ?? .null),
-                        ("environ", env.map { .array($0.map(JSONValue.string)) } ?? .null)]
-            }).serialized() + "\n")
+            let strings = Self.strings(checkpoint, processes)
+            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(strings[p.pid]) }).serialized() + "\n")
         case .text:
             Output.write(tree(checkpoint, processes: processes).render())
         }
     }
 
-    /// argv and environ from memory; nil where the pages are not in the checkpoint (zombies, missing pages).
-    static func commandLineAndEnvironment(_ c: Checkpoint, _ p: CheckpointProcess) -> ([String]?, [String]?) {
-        ((try? c.commandLine(pid: p.pid)) ?? nil, (try? c.environment(pid: p.pid)) ?? nil)
+    /// argv and environ of `processes` from memory, read in one batch (one pass over a compressed
+    /// archive); a value is nil where the pages are not in the checkpoint, with the hole that says why.
+    static func strings(_ c: Checkpoint, _ processes: [CheckpointProcess], environment: Bool = true) -> [UInt32: ProcessStrings] {
+        let list = (try? c.processStrings(processes.map(\.pid), environment: environment)) ?? []
+        return Dictionary(list.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Why a command line or environment is not shown, for text output.
+    static func missing(_ hole: MemoryHole?) -> String {
+        switch hole {
+        case .missingParent?: "(in the parent pre-checkpoint, not given)"
+        case .damaged?: "(in a damaged pages file)"
+        case .notInPreDump?, nil: "(not in the checkpoint)"
+        case let hole?: "(not in the checkpoint: \(hole.rawValue))"
+        }
+    }
+
+    /// The JSON members for argv and environ: arrays, or null with the reason (`cmdline_missing`).
+    static func stringsJSON(_ s: ProcessStrings?) -> [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = [
+            ("cmdline", s?.commandLine.map { .array($0.map(JSONValue.string)) } ?? .null),
+            ("environ", s?.environment.map { .array($0.map(JSONValue.string)) } ?? .null),
+        ]
+        if let hole = s?.commandLineHole { out.append(("cmdline_missing", .string(hole.rawValue))) }
+        if let hole = s?.environmentHole { out.append(("environ_missing", .string(hole.rawValue))) }
+        return out
     }
 
     static func subtree(of pid: UInt32, in c: Checkpoint) -> [CheckpointProcess] {
@@ -101,17 +121,22 @@ struct Inspect: ParsableCommand {
         if all || mounts { root.add(mountsNode(c)) }
         var tree = TreeNode("Process tree (\(processes.count) processes, \(processes.reduce(0) { $0 + $1.threads.count }) threads)")
         let pids = Set(processes.map(\.pid))
+        let strings = all || psTreeCmd || psTreeEnv ? Self.strings(c, processes, environment: all || psTreeEnv) : [:]
         func node(_ p: CheckpointProcess) -> TreeNode {
             var label = "[\(p.pid)]  \(style.bold(Terminal.safe(p.command)))"
             if p.state != .alive { label += "  (\(p.state))" }
             var n = TreeNode(label)
             if all || psTreeCmd || psTreeEnv {
-                let (cmd, env) = Self.commandLineAndEnvironment(c, p)
+                let s = strings[p.pid]
                 if all || psTreeCmd {
-                    n.add("Command line: " + (cmd.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? "(not in the checkpoint)"))
+                    n.add("Command line: " + (s?.commandLine.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? Self.missing(s?.commandLineHole)))
                 }
                 if all || psTreeEnv {
-                    n.add(TreeNode("Environment", (env ?? []).map { TreeNode(Terminal.safe($0)) }))
+                    if let env = s?.environment {
+                        n.add(TreeNode("Environment", env.map { TreeNode(Terminal.safe($0)) }))
+                    } else {
+                        n.add("Environment: " + Self.missing(s?.environmentHole))
+                    }
                 }
             }
             if p.threads.count > 1 || all || creds {

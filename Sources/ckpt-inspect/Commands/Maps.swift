@@ -26,7 +26,7 @@ struct Maps: ParsableCommand {
 
     func run() throws {
         let kinds = Set(kind.compactMap(VMAKind.init(rawValue:)))
-        let c = try openCheckpoint(path, previous: previous, progress: output.diagnostics.reading(path, json: output.json))
+        let c = try openCheckpoint(path, previous: previous, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
         let addressRange = try range.map(parseRange)
         var json: [JSONValue] = []
         var text = ""
@@ -138,14 +138,32 @@ func parseAddress(_ text: String) -> UInt64? {
 ///
 /// `progress` (``DiagnosticOptions/reading(_:json:)``) is told how far the archive has been read,
 /// while it is indexed and by every later pass over it; its line is erased once the checkpoint is open.
-func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil) throws -> Checkpoint {
-    defer { progress?.finish() }
+func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil,
+                    diagnostics: DiagnosticOptions? = nil, previousOption: String? = "--previous") throws -> Checkpoint {
+    let checkpoint: Checkpoint
     do {
-        return try Checkpoint.open(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress?.reporter),
-                                                                          listNestedArchives: nested))
+        defer { progress?.finish() }
+        checkpoint = try Checkpoint.open(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress?.reporter),
+                                                                               listNestedArchives: nested))
     } catch {
         Output.error(error.description)
         throw ExitCode.badData
+    }
+    if let diagnostics { warnPartialEvidence(checkpoint, diagnostics, previousOption: previousOption) }
+    return checkpoint
+}
+
+/// One warning each for what the checkpoint could not give: the archive's damage, and parent
+/// pre-checkpoints its pages need that are not available (with the option that supplies them, when
+/// the command has one). Every command that reports on a checkpoint says it, once.
+func warnPartialEvidence(_ c: Checkpoint, _ diagnostics: DiagnosticOptions, previousOption: String?, label: String? = nil) {
+    let prefix = label.map { $0 + ": " } ?? ""
+    if let damage = c.damage {
+        diagnostics.warn(prefix + RawPath.display(damage.description) + "; everything before the damage is reported")
+    }
+    for missing in c.missingParents {
+        let hint = previousOption.map { "; give the pre-checkpoint with \($0) ARCHIVE" } ?? ""
+        diagnostics.warn(prefix + RawPath.display(c.path) + ": " + RawPath.display(missing.description) + hint)
     }
 }
 

@@ -29,7 +29,7 @@ struct MemRead: ParsableCommand {
         guard let count = length.hasPrefix("0x") ? UInt64(length.dropFirst(2), radix: 16) : UInt64(length) else {
             throw ValidationError("--length must be a number")
         }
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
         _ = try selectProcesses(c, pid: pid)
         let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
         var out = Data()

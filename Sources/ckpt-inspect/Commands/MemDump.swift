@@ -20,7 +20,7 @@ struct MemDump: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
         _ = try selectProcesses(c, pid: pid)
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")

@@ -17,7 +17,7 @@ struct HTMLReportCommand: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path))
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
         var findings: [(severity: String, id: String, message: String)] = []
         let progress = diagnostics.reading(path)
         defer { progress.finish() }

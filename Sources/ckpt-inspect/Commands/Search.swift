@@ -54,7 +54,7 @@ struct Search: ParsableCommand {
         } else {
             searchPattern = .bytes(Array(pattern.utf8))
         }
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json))
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
         for p in pid { _ = try selectProcesses(c, pid: p) }
         let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
         let progress = diagnostics.progress("scanning pages", json: format == .json)

@@ -13,17 +13,19 @@ struct PS: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json))
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
         var table = Table(headers: ["PID", "PPID", "PGID", "SID", "STATE", "THR", "COMM", "CMDLINE"])
         table.rightAligned = [0, 1, 2, 3, 5]
         var json: [JSONValue] = []
+        let strings = Inspect.strings(c, c.processes, environment: format == .json)
         for p in c.processes {
-            let (cmd, env) = Inspect.commandLineAndEnvironment(c, p)
-            table.rows.append([String(p.pid), String(p.ppid), String(p.pgid), String(p.sid), "\(p.state)", String(p.threads.count),
-                               String(repeating: "  ", count: p.depth) + Terminal.safe(p.command),
-                               cmd.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? "-"])
-            json.append(Report.process(p, extra: [("cmdline", cmd.map { .array($0.map(JSONValue.string)) } ?? .null),
-                                                   ("environ", env.map { .array($0.map(JSONValue.string)) } ?? .null)]))
+            let s = strings[p.pid]
+            let known = p.inProcessTree
+            table.rows.append([String(p.pid), known ? String(p.ppid) : "-", known ? String(p.pgid) : "-", known ? String(p.sid) : "-",
+                               c.processTree == .preDump ? "pre-dump" : known ? "\(p.state)" : "\(p.state)?", known ? String(p.threads.count) : "-",
+                               String(repeating: "  ", count: p.depth) + Terminal.safe(p.command.isEmpty && !known ? "?" : p.command),
+                               s?.commandLine.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? (s?.commandLineHole == nil ? "-" : "- " + Inspect.missing(s?.commandLineHole))])
+            json.append(Report.process(p, extra: Inspect.stringsJSON(s)))
         }
         switch format {
         case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/ps/v1")), ("processes", .array(json))]).serialized() + "\n")
@@ -52,7 +54,7 @@ struct Sockets: ParsableCommand {
 }
 
 func listFiles(path: String, format: OutputFormat, socketsOnly: Bool, diagnostics: DiagnosticOptions) throws {
-    let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json))
+    let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
     var table = Table(headers: ["PID", "FD", "KIND", "TARGET", "DETAILS"])
     table.rightAligned = [0, 1]
     var json: [JSONValue] = []
@@ -76,7 +78,7 @@ struct Mounts: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json))
+        let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
         switch format {
         case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/mounts/v1")), ("namespaces", Report.mounts(c))]).serialized() + "\n")
         case .text:
