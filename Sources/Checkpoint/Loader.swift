@@ -294,6 +294,8 @@ struct Loader {
         var sizes = Checkpoint.Sizes(total: 0, images: 0, pages: 0, gpuPages: 0, rootfsDiff: 0, volumes: 0, devshm: 0, tmpfs: 0)
         if case .directory = source.kind {
             sizes.total = source.members.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) }
+        } else if let streamed = source.streamBytes {
+            sizes.total = streamed  // stdin: the bytes read from it
         } else if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? UInt64 {
             sizes.total = size
         }

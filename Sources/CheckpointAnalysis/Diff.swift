@@ -115,7 +115,20 @@ struct Differ {
         for (ia, ib, method) in pairs where method != .pid {
             result.warnings.append("process \(a.processes[ia].process.pid) (\(a.processes[ia].process.command)) of A paired with \(b.processes[ib].process.pid) of B by \(method == .tree ? "tree position" : "comm and depth")")
         }
-        let sections = options.sections
+        var sections = options.sections
+        // A pre-checkpoint records memory only: its processes, VMAs, files and statistics are not
+        // there to compare, so a diff with one compares memory (and says so).
+        let preDumps = [a, b].enumerated().filter { $0.element.checkpoint.processTree == .preDump }.map { $0.offset == 0 ? "A" : "B" }
+        if !preDumps.isEmpty {
+            result.warnings.append("\(preDumps.joined(separator: " and ")) \(preDumps.count == 1 ? "is a pre-checkpoint, which records" : "are pre-checkpoints, which record") memory only (no process tree, VMAs or files): only memory is compared")
+            sections = sections.intersection([.memory])
+            result.sections = sections.sorted()
+        }
+        for (name, side) in [("A", a), ("B", b)] {
+            for missing in side.checkpoint.missingParents {
+                result.warnings.append("\(name): \(missing.description); those pages are not compared (give the pre-checkpoint with --previous-\(name.lowercased()))")
+            }
+        }
         if sections.contains(.container) { diffContainer() }
         if sections.contains(.processes) { diffProcesses() }
         if sections.contains(.vmas) { try diffVMAs() }
@@ -466,7 +479,9 @@ struct Differ {
     mutating func diffMemory() throws(CheckpointError) {
         var budget = options.hexdumpBytes
         let pages = PageDiff()
-        let memoryPairs = pairs.filter { a.processes[$0.a].process.memory != nil && b.processes[$0.b].process.memory != nil }
+        // A pre-dump's processes have no mm image, but their recorded pages are compared.
+        func hasMemory(_ s: CheckpointSnapshot, _ i: Int) -> Bool { s.processes[i].process.memory != nil || s.checkpoint.processTree == .preDump }
+        let memoryPairs = pairs.filter { hasMemory(a, $0.a) && hasMemory(b, $0.b) }
         // With a reporter: each pair's share of the pages to compare, counted first.
         var shares: [UInt64] = []
         var total: UInt64 = 0

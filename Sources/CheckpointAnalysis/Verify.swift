@@ -21,7 +21,8 @@ import Foundation
 /// `epoll.target.unresolved`, `pagemap.unaligned`, `pagemap.unsorted`, `pagemap.overlap`, `pagemap.invalid`,
 /// `pagemap.pages.short`, `pagemap.pages.extra`, `pages.orphan`, `pagemap.parent.unresolved`, `vma.invalid`,
 /// `vma.unsorted`, `vma.overlap`, `pagemap.outside-vma`, `shmem.pagemap.missing`, `ghost.incomplete`,
-/// `tcp.stream.missing`, `tcp.stream.incomplete`, `skqueue.incomplete`, `skqueue.unresolved`,
+/// `tcp.stream.missing`, `tcp.stream.incomplete`, `skqueue.incomplete`, `skqueue.unresolved`, `archive.damaged`,
+/// `image.stale`, `pagemap.pages-id.shared`,
 /// `log.failed`, `log.error`, `log.warning`, `log.harmless`, `engine.metadata`, and the `host.*` checks of
 /// ``HostCheck``.
 public enum Verifier {
@@ -64,6 +65,7 @@ public enum Verifier {
             walk.collectParents(previous: try options.previous.map { p throws(CheckpointError) in try openSource(p, options.source) })
         }
         walk.noteDanglingParentLinks()
+        walk.checkDamage()
         walk.run()
 
         // Logs.
@@ -128,7 +130,12 @@ struct Walk {
         var path: String
         var pagesID: UInt32
         var runs: [Run]
+        /// Bytes of the pages file its PE_PRESENT entries account for.
+        var bytesUsed: UInt64 = 0
     }
+
+    /// Task ids of pstree.img (processes and threads), once it was read.
+    var treeTasks: Set<UInt32>?
 
     struct ProcessInfo {
         var pid: UInt32
@@ -258,7 +265,10 @@ struct Walk {
             return nil
         }
         guard let member, member.kind != .directory else {
-            if required {
+            if required, let damage = set.source.damage {
+                add(missingID, .error, "\(name) is not in the readable part of the archive\(why.isEmpty ? "" : " (" + why + ")"): the archive is damaged before it could be reached (\(damage.location))",
+                    image: path, from: from, hint: "The archive was cut short or damaged (a full disk, an interrupted copy); copy it again from the node.")
+            } else if required {
                 add(missingID, .error, "\(name) is missing\(why.isEmpty ? "" : ": " + why)", image: path, from: from,
                     hint: "The checkpoint is incomplete; take it again, or copy the missing image from the original images directory.")
             }
@@ -324,6 +334,7 @@ struct Walk {
         checkArchive()
         for k in sets.indices { checkInventory(k) }
         let tree = checkProcessTree()
+        checkStaleTaskImages()
         decidePageSize()
         for k in sets.indices { checkPagemaps(k) }
         checkParentPages()
@@ -335,6 +346,19 @@ struct Walk {
 
     /// files.img was read: references into it can be checked.
     var filesLoaded: Bool { (cache[own.path(of: "files.img")] ?? nil) != nil }
+
+    /// The archive's damage (truncation, a damaged stream or header), for each source of the chain.
+    mutating func checkDamage() {
+        ran("archive.damaged")
+        var seen = Set<String>()
+        for set in sets where seen.insert(set.source.path).inserted {
+            guard let damage = set.source.damage else { continue }
+            add("archive.damaged", .error,
+                "\(damage.code == .truncated ? "the archive is cut short" : "the archive is damaged") in \(damage.member.map { "member " + $0 } ?? "a member header"): \(damage.message); \(damage.location). Everything before it was read; what follows is missing",
+                image: damage.member, offset: damage.fileOffset,
+                hint: "Copy the archive again from where it was made; a restore needs every member.")
+        }
+    }
 
     mutating func checkArchive() {
         ran("archive.duplicate-member")
@@ -393,6 +417,7 @@ struct Walk {
         let tree = decodeImage(own, "pstree.img", ProcessTreeEntry.self, required: inventory != nil,
                                why: "a checkpoint lists its processes in pstree.img") ?? []
         processCount = tree.count
+        if !tree.isEmpty { treeTasks = Set(tree.flatMap { $0.value.threads.isEmpty ? [$0.value.pid] : $0.value.threads + [$0.value.pid] }) }
 
         if let filesEntries = decodeImage(own, "files.img", FileEntry.self, required: !tree.isEmpty,
                                           why: "the open files of every process are in files.img") {
@@ -582,14 +607,93 @@ struct Walk {
         let set = sets[k]
         let names = set.fileNames()
         var used = Set<UInt32>()
+        var owners: [UInt32: [(name: String, info: PagemapInfo, stale: Bool)]] = [:]
+        let referencedShmem = k == 0 ? referencedSharedMemory() : nil
         for name in names where name.hasPrefix("pagemap-") && name.hasSuffix(".img") {
-            if let info = pagemap(k, name) { used.insert(info.pagesID) }
+            guard let info = pagemap(k, name) else { continue }
+            used.insert(info.pagesID)
+            owners[info.pagesID, default: []].append((name, info, isStale(name, referencedShmem: referencedShmem)))
+        }
+        // Each pages file is accounted for by the pagemaps that own it. Pagemaps no process references
+        // (left from another dump) are reported as stale and do not count; two live pagemaps claiming
+        // one pages_id is itself the fault.
+        for (pagesID, list) in owners.sorted(by: { $0.key < $1.key }) {
+            let pagesName = "pages-\(pagesID).img"
+            let live = list.filter { !$0.stale }
+            let pagesPresent = ((try? set.member(pagesName)) ?? nil) != nil
+            for owner in live where !pagesPresent && owner.info.bytesUsed > 0 {
+                add("image.missing", .error, "\(pagesName) is missing: \(owner.name) has \(owner.info.bytesUsed / pageSize) pages in it",
+                    image: set.path(of: pagesName), from: Finding.Reference(image: owner.info.path, entry: 0))
+            }
+            for stale in list where stale.stale {
+                let others = list.filter { $0.name != stale.name }.map(\.name)
+                add("image.stale", .warning,
+                    "\(stale.name) belongs to no \(stale.name.hasPrefix("pagemap-shmem-") ? "shared memory any process maps" : "process of pstree.img")"
+                        + (others.isEmpty ? "" : "; it claims \(pagesName) like \(others.joined(separator: ", ")) (pages_id \(pagesID)), whose pages are accounted to \(live.first?.name ?? others[0])")
+                        + (pagesPresent || stale.info.bytesUsed == 0 ? "" : "; its pages file \(pagesName) is absent too"),
+                    image: stale.info.path,
+                    hint: "A leftover of another dump in the same directory: CRIU ignores it on restore; remove it, or dump into an empty directory.")
+            }
+            if live.count > 1 {
+                ran("pagemap.pages-id.shared")
+                add("pagemap.pages-id.shared", .error,
+                    "\(live.map(\.name).joined(separator: " and ")) both claim \(pagesName) (pages_id \(pagesID)); a pages file belongs to one pagemap",
+                    image: live[0].info.path, from: Finding.Reference(image: live[1].info.path),
+                    hint: "The images come from different dumps.")
+                continue
+            }
+            guard let owner = live.first ?? list.first,
+                  let pagesSize = ((try? set.member(pagesName)) ?? nil).map({ set.source.availableSize(of: $0) }),
+                  pagesSize > owner.info.bytesUsed else { continue }
+            let extra = pagesSize - owner.info.bytesUsed
+            add("pagemap.pages.extra", .error,
+                "\(pagesName) has \(pagesSize) bytes but \(owner.name) accounts for \(owner.info.bytesUsed) (\(owner.info.bytesUsed / pageSize) pages); \(extra) bytes\(extra % pageSize == 0 ? " (\(extra / pageSize) pages)" : "") belong to no entry",
+                image: set.path(of: pagesName), from: Finding.Reference(image: owner.info.path, entry: 0),
+                hint: "The pagemap and the pages file do not belong together (an entry was lost, or the pages file comes from another dump).")
         }
         for name in names where name.hasPrefix("pages-") && name.hasSuffix(".img") {
             guard let id = UInt32(name.dropFirst("pages-".count).dropLast(4)), !used.contains(id) else { continue }
             let size = (try? set.member(name))??.size ?? 0
             add("pages.orphan", size > 0 ? .warning : .info, "\(name) (\(size) bytes) belongs to no pagemap of \(set.label)",
                 image: set.path(of: name))
+        }
+    }
+
+    /// Shared-memory ids some process maps: anonymous shared VMAs and memfd inodes. nil when the
+    /// process tree was not read (then nothing is called stale).
+    func referencedSharedMemory() -> Set<UInt64>? {
+        guard treeTasks != nil else { return nil }
+        var ids = Set<UInt64>()
+        for process in processes {
+            for vma in process.memory?.vmas ?? [] where vma.isAnonymousShared || vma.status.contains(.sysVIPC) { ids.insert(vma.shmid) }
+        }
+        for inode in memfdInodes.values { ids.insert(UInt64(inode.shmid)) }
+        return ids
+    }
+
+    /// Whether a per-task or shared-memory image of the checkpoint's own set belongs to nothing the
+    /// process tree names (a leftover of another dump in the same directory).
+    func isStale(_ name: String, referencedShmem: Set<UInt64>?) -> Bool {
+        guard name.hasSuffix(".img"), let tasks = treeTasks else { return false }
+        if name.hasPrefix("pagemap-shmem-") {
+            guard let referencedShmem, let id = UInt64(name.dropFirst("pagemap-shmem-".count).dropLast(4)) else { return false }
+            return !referencedShmem.contains(id)
+        }
+        for prefix in ["pagemap-", "core-", "mm-", "ids-", "fs-"] where name.hasPrefix(prefix) {
+            guard let id = UInt32(name.dropFirst(prefix.count).dropLast(4)) else { return false }
+            return !tasks.contains(id)
+        }
+        return false
+    }
+
+    /// Per-task images of the own set that no task of pstree.img has (pagemaps are reported with
+    /// the page accounting).
+    mutating func checkStaleTaskImages() {
+        ran("image.stale")
+        guard treeTasks != nil else { return }
+        for name in own.fileNames() where !name.hasPrefix("pagemap-") && isStale(name, referencedShmem: nil) {
+            add("image.stale", .warning, "\(name) belongs to no process or thread of pstree.img", image: own.path(of: name),
+                hint: "A leftover of another dump in the same directory: CRIU ignores it on restore; remove it, or dump into an empty directory.")
         }
     }
 
@@ -664,17 +768,9 @@ struct Walk {
                 runs.append(Run(start: entry.vaddr, end: end, kind: .lazy, entry: e.index, offset: e.offset))
             }
         }
-        if pagesMember == nil, bytesUsed > 0 {
-            add("image.missing", .error, "\(pagesName) is missing: \(name) has \(bytesUsed / pageSize) pages in it",
-                image: pagesPath, from: Finding.Reference(image: framed.path, entry: 0))
-        } else if let pagesSize, pagesSize > bytesUsed {
-            let extra = pagesSize - bytesUsed
-            add("pagemap.pages.extra", .error,
-                "\(pagesName) has \(pagesSize) bytes but \(name) accounts for \(bytesUsed) (\(bytesUsed / pageSize) pages); \(extra) bytes\(extra % pageSize == 0 ? " (\(extra / pageSize) pages)" : "") belong to no entry",
-                image: pagesPath, from: Finding.Reference(image: framed.path, entry: 0),
-                hint: "The pagemap and the pages file do not belong together (an entry was lost, or the pages file comes from another dump).")
-        }
-        return PagemapInfo(path: framed.path, pagesID: head.value.pagesID, runs: runs)
+        // Whether the pages file holds bytes no entry accounts for is decided per pages_id owner, by
+        // checkPagemaps, once every pagemap of the set is known.
+        return PagemapInfo(path: framed.path, pagesID: head.value.pagesID, runs: runs, bytesUsed: bytesUsed)
     }
 
     /// Address ranges of set `k`'s pagemap `name` that have data somewhere in the chain, merged and sorted.

@@ -71,8 +71,17 @@ struct Diff: ParsableCommand {
             readingA.finish()
             let readingB = diagnostics.reading(pathB, json: json)
             defer { readingB.finish() }
-            checkpointB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: previousB.map(RawPath.resolve), source: .init(progress: readingB.reporter),
+            var openedB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: previousB.map(RawPath.resolve), source: .init(progress: readingB.reporter),
                                                                     listNestedArchives: sections.contains(.files)))
+            // `diff PRE FINAL`: a final dump whose parent pre-checkpoint is missing, compared with a
+            // pre-checkpoint of the same processes, takes it as its parent (unless --previous-b says otherwise).
+            if previousB == nil, a.processTree == .preDump, !openedB.missingParents.isEmpty,
+               Set(openedB.missingParents.flatMap(\.pids)).isSubset(of: Set(a.processes.map(\.pid))) {
+                openedB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: RawPath.resolve(pathA), source: .init(progress: readingB.reporter),
+                                                                      listNestedArchives: sections.contains(.files)))
+                diagnostics.warn("\(pathB): its parent pre-checkpoint is missing; \(pathA), a pre-checkpoint of the same processes, is used as its parent (--previous-b chooses another)")
+            }
+            checkpointB = openedB
             readingB.finish()
             let comparing = diagnostics.progress("comparing memory", unit: .items("pages"), json: json)
             defer { comparing.finish() }
@@ -155,9 +164,14 @@ struct DiffText {
         return s
     }
 
-    static func summary(_ section: DiffSection, _ s: SectionSummary) -> String {
+    static func summary(_ section: DiffSection, _ s: SectionSummary, unreadable: Int = 0) -> String {
         if s.isEmpty { return "\(section.rawValue): no differences" }
-        if section == .memory { return "memory: \(s.changed) page\(s.changed == 1 ? "" : "s") changed, \(s.added) added, \(s.removed) removed" }
+        if section == .memory {
+            // The summary counts pages that could not be compared as changed (they are not known equal); say which are which.
+            let changed = s.changed - unreadable
+            return "memory: \(changed) page\(changed == 1 ? "" : "s") changed, \(s.added) added, \(s.removed) removed"
+                + (unreadable > 0 ? ", \(unreadable) not comparable" : "")
+        }
         return "\(section.rawValue): \(s.added) added, \(s.removed) removed, \(s.changed) changed"
     }
 
@@ -182,7 +196,7 @@ struct DiffText {
             if showUnchanged {
                 for label in result.unchanged[section.rawValue] ?? [] { out.append("= " + Terminal.safe(label)) }
             }
-            out.append(Self.summary(section, result.summary(section)))
+            out.append(Self.summary(section, result.summary(section), unreadable: section == .memory ? result.memory.reduce(0) { $0 + Int($1.unreadablePages) } : 0))
         }
         out.append("")
         out.append(result.equal ? "no differences" : "checkpoints differ")

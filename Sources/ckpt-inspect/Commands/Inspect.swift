@@ -72,6 +72,25 @@ struct Inspect: ParsableCommand {
         return out
     }
 
+    /// What a pre-checkpoint holds (memory only: no process tree, VMAs or files) and what it pairs with.
+    static func preDumpNode(_ c: Checkpoint, size: (UInt64) -> String) -> TreeNode {
+        var node = TreeNode("Pre-checkpoint: the memory of \(c.processes.count) process\(c.processes.count == 1 ? "" : "es"); a pre-dump records no process tree, VMAs, files or registers")
+        for p in c.processes {
+            guard let pages = (try? c.addressSpace(p.pid))??.pages else { continue }
+            let n = pages.counts
+            var line = "pid \(p.pid): \(n.inFiles - n.fromParents) page\(n.inFiles - n.fromParents == 1 ? "" : "s") (\(size((n.inFiles - n.fromParents) * pages.pageSize))) dumped here"
+            if n.fromParents > 0 { line += ", \(n.fromParents) unchanged since its parent pre-dump" }
+            if n.missingParent > 0 { line += ", \(n.missingParent) in a parent pre-dump that is not available" }
+            line += "; \(pages.runs.count) run\(pages.runs.count == 1 ? "" : "s") from 0x\(String(pages.runs.first?.start ?? 0, radix: 16))"
+            node.add(line)
+        }
+        if let uptime = c.inventory?.dumpUptime {
+            node.add("Taken at host uptime \(uptime / 1_000_000) s (a later dump of the same processes has a larger one)")
+        }
+        node.add("Pairs with the final checkpoint of these processes whose parent link names it (Podman: checkpoint/parent -> ../pre-checkpoint): give this as --previous to its commands, or compare them with `ckpt-inspect diff THIS FINAL`")
+        return node
+    }
+
     static func subtree(of pid: UInt32, in c: Checkpoint) -> [CheckpointProcess] {
         var keep: Set<UInt32> = [pid]
         for p in c.processes where keep.contains(p.ppid) && p.pid != pid { keep.insert(p.pid) }
@@ -98,8 +117,14 @@ struct Inspect: ParsableCommand {
         var criu = "CRIU: " + (f.criuVersion ?? "unknown")
         criu += " (\(f.architecture ?? "unknown arch"), page size \(f.pageSize)\(f.pageSizeSource == "auxv" ? "" : ", assumed"))"
         if f.isPreDump { criu += ", pre-dump" }
+        if f.criuVersionIsEstimate, let from = f.criuVersionSource { criu += "; version estimated from \(from)" }
         root.add(criu)
         if !f.parentChain.isEmpty { root.add("Parent images: " + f.parentChain.map { Terminal.safe(RawPath.display($0)) }.joined(separator: " → ")) }
+        for missing in c.missingParents {
+            root.add(style.yellow("Missing parent: ") + Terminal.safe(RawPath.display(missing.description))
+                     + "; give it with --previous ARCHIVE")
+        }
+        if c.processTree == .preDump { root.add(Self.preDumpNode(c, size: size)) }
         for network in e.networks {
             var parts: [String] = []
             if let iface = network.interface { parts.append(iface) }
@@ -119,12 +144,14 @@ struct Inspect: ParsableCommand {
         if all || stats { root.add(statsNode(c)) }
         if all || rootfs { root.add(rootfsNode(c)) }
         if all || mounts { root.add(mountsNode(c)) }
-        var tree = TreeNode("Process tree (\(processes.count) processes, \(processes.reduce(0) { $0 + $1.threads.count }) threads)")
+        var tree = TreeNode("Process tree (\(processes.count) process\(processes.count == 1 ? "" : "es"), \(processes.reduce(0) { $0 + $1.threads.count }) thread\(processes.reduce(0) { $0 + $1.threads.count } == 1 ? "" : "s"))")
         let pids = Set(processes.map(\.pid))
         let strings = all || psTreeCmd || psTreeEnv ? Self.strings(c, processes, environment: all || psTreeEnv) : [:]
         func node(_ p: CheckpointProcess) -> TreeNode {
             var label = "[\(p.pid)]  \(style.bold(Terminal.safe(p.command)))"
-            if p.state != .alive { label += "  (\(p.state))" }
+            if c.processTree == .preDump { label += "(memory only: a pre-dump)" }
+            else if !p.inProcessTree { label += "  (\(p.state); reconstructed: parent and threads unknown)" }
+            else if p.state != .alive { label += "  (\(p.state))" }
             var n = TreeNode(label)
             if all || psTreeCmd || psTreeEnv {
                 let s = strings[p.pid]

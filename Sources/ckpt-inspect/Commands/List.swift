@@ -27,15 +27,22 @@ struct List: ParsableCommand {
             progress.update(UInt64(k), UInt64(found.count))
             guard let c = try? Checkpoint.open(path, options: .init(listNestedArchives: false)) else { continue }
             guard c.inventory != nil || !c.processes.isEmpty else { continue }
-            // The engine's checkpoint time, else when CRIU wrote inventory.img (the tar member's mtime), else the file's.
-            let imageTime = ((try? c.images.member("inventory.img")) ?? nil).map { Date(timeIntervalSince1970: TimeInterval($0.modificationTime)) }
-            opened.append((display, c, c.engine.checkpointed.map(Show.shortDate) ?? Self.format(imageTime ?? mtime)))
+            // The engine's checkpoint time; else, in an archive, when CRIU wrote inventory.img (the tar
+            // member's time, marked as such). A directory's file times say when the files were copied,
+            // not when they were dumped: no time is shown for it.
+            var when = c.engine.checkpointed.map(Show.shortDate) ?? "-"
+            if c.engine.checkpointed == nil, c.source.kind != .directory, let member = (try? c.images.member("inventory.img")) ?? nil {
+                when = Self.format(Date(timeIntervalSince1970: TimeInterval(member.modificationTime))) + " (tar time)"
+            }
+            _ = mtime
+            opened.append((display, c, when))
         }
         progress.finish()
         opened.sort { $0.when > $1.when || ($0.when == $1.when && $0.display < $1.display) }
         for (display, c, when) in opened {
             let e = c.engine
-            table.rows.append([Terminal.safe(display), Terminal.safe(e.containerName ?? "-"), Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
+            table.rows.append([Terminal.safe(display), Terminal.safe(e.containerName ?? (c.facts.isPreDump ? "(pre-checkpoint)" : "-")),
+                               Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
                                when, Size.text(c.sizes.total, exact: output.bytes), String(c.processes.count),
                                Size.text(c.sizes.pages, exact: output.bytes)])
             json.append(Report.summary(c))
@@ -78,7 +85,8 @@ struct List: ParsableCommand {
             if Compression.detect(head) != nil { found.append((path, display, mtime)) }
         case S_IFDIR:
             let fm = FileManager.default
-            if fm.fileExists(atPath: path + "/inventory.img") || fm.fileExists(atPath: path + "/checkpoint/inventory.img") {
+            if fm.fileExists(atPath: path + "/inventory.img") || fm.fileExists(atPath: path + "/checkpoint/inventory.img")
+                || fm.fileExists(atPath: path + "/pre-checkpoint/inventory.img") {
                 found.append((path, display, mtime))
                 return
             }

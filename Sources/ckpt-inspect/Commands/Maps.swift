@@ -30,24 +30,27 @@ struct Maps: ParsableCommand {
         let addressRange = try range.map(parseRange)
         var json: [JSONValue] = []
         var text = ""
-        var summaryTable = Table(headers: ["PID", "COMM", "VMAS", "VSZ", "DUMPED", "PARENT", "SHARED", "NOT DUMPED"])
-        summaryTable.rightAligned = [0, 2, 3, 4, 5, 6, 7]
+        var summaryTable = Table(headers: ["PID", "COMM", "VMAS", "VSZ", "DUMPED", "PARENT", "SHARED", "NOT DUMPED"]
+                                 + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]))
+        summaryTable.rightAligned = [0, 2, 3, 4, 5, 6, 7, 8]
         let processes = try selectProcesses(c, pid: pid)
         for p in processes {
             guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(p.pid) }) else { continue }
-            var table = Table(headers: ["START-END", "SIZE", "PROT", "FLAGS", "KIND", "FILE", "OFFSET", "DUMPED", "PARENT", "NOT DUMPED"])
-            table.rightAligned = [1, 6, 7, 8, 9]
+            var table = Table(headers: ["START-END", "SIZE", "PROT", "FLAGS", "KIND", "FILE", "OFFSET", "DUMPED", "PARENT", "NOT DUMPED"]
+                              + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]))
+            table.rightAligned = [1, 6, 7, 8, 9, 10]
             var vmaJSON: [JSONValue] = []
-            var vsz: UInt64 = 0, dumped: UInt64 = 0, parent: UInt64 = 0, shared: UInt64 = 0, notDumped: UInt64 = 0
+            var vsz: UInt64 = 0, dumped: UInt64 = 0, parent: UInt64 = 0, shared: UInt64 = 0, notDumped: UInt64 = 0, missing: UInt64 = 0
             for (i, vma) in space.vmas.enumerated() {
                 let k = space.kind(of: i)
                 let pages = space.pieces(address: vma.start, length: vma.size)
-                var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0
+                var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0, mp: UInt64 = 0
                 for piece in pages {
                     let count = piece.length / space.pageSize
                     switch piece.location {
                     case .file(let file, _):
                         if file.set > 0 { par += count } else { d += count }
+                    case .hole(.missingParent): mp += count
                     case .hole: nd += count
                     }
                 }
@@ -55,6 +58,7 @@ struct Maps: ParsableCommand {
                 dumped += d * space.pageSize
                 parent += par * space.pageSize
                 notDumped += nd * space.pageSize
+                missing += mp * space.pageSize
                 if vma.isShared { shared += vma.size }
                 // Filters apply to the listing, not to the totals.
                 if !kinds.isEmpty && !kinds.contains(k) { continue }
@@ -65,23 +69,24 @@ struct Maps: ParsableCommand {
                     "\(Self.hex(vma.start))-\(Self.hex(vma.end))", Size.text(vma.size, exact: output.bytes), vma.permissions,
                     Self.flagText(vma), k.rawValue, Terminal.safe(file ?? ""), file == nil ? "" : "0x" + String(vma.pageOffset, radix: 16),
                     String(d), String(par), String(nd),
-                ])
+                ] + (c.missingParents.isEmpty ? [] : [String(mp)]))
                 vmaJSON.append(.object([
                     ("start", .string(Self.hex(vma.start))), ("end", .string(Self.hex(vma.end))), ("size", .int(vma.size)),
                     ("prot", .string(vma.permissions)), ("flags", .string(Self.flagText(vma))), ("kind", .string(k.rawValue)),
                     ("file", file.map(JSONValue.string) ?? .null), ("offset", .int(vma.pageOffset)),
                     ("shmid", space.sharedIDs[i].map { .int($0) } ?? .null),
                     ("status", .string("0x" + String(vma.status.rawValue, radix: 16))),
-                    ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)),
+                    ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)), ("missing_parent_pages", .int(mp)),
                 ]))
             }
             summaryTable.rows.append([String(p.pid), Terminal.safe(p.command), String(space.vmas.count), Size.text(vsz, exact: output.bytes),
                                       Size.text(dumped, exact: output.bytes), Size.text(parent, exact: output.bytes),
-                                      Size.text(shared, exact: output.bytes), Size.text(notDumped, exact: output.bytes)])
+                                      Size.text(shared, exact: output.bytes), Size.text(notDumped, exact: output.bytes)]
+                                     + (c.missingParents.isEmpty ? [] : [Size.text(missing, exact: output.bytes)]))
             json.append(.object([
                 ("pid", .int(p.pid)), ("comm", .string(p.command)), ("page_size", .int(space.pageSize)),
                 ("vsz", .int(vsz)), ("dumped_bytes", .int(dumped)), ("parent_bytes", .int(parent)), ("shared_bytes", .int(shared)),
-                ("not_dumped_bytes", .int(notDumped)), ("vmas", .array(vmaJSON)),
+                ("not_dumped_bytes", .int(notDumped)), ("missing_parent_bytes", .int(missing)), ("vmas", .array(vmaJSON)),
             ]))
             if !summary {
                 text += "\(p.pid)  \(Terminal.safe(p.command))\n" + table.render() + "\n"

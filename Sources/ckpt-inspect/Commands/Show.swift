@@ -29,11 +29,12 @@ struct Show: ParsableCommand {
                 failed = true
                 continue
             }
+            warnPartialEvidence(checkpoint, output.diagnostics, previousOption: nil, label: nil)
             let e = checkpoint.engine
             let id = e.containerID.map { String($0.prefix(12)) } ?? "-"
             let size = checkpoint.sizes.total
             table.rows.append([
-                Terminal.safe(e.containerName ?? "-"), Terminal.safe(e.imageName ?? "-"), id, e.runtime ?? "-",
+                Terminal.safe(e.containerName ?? (checkpoint.facts.isPreDump ? "(pre-checkpoint)" : "-")), Terminal.safe(e.imageName ?? "-"), id, e.runtime ?? "-",
                 e.created.map(Self.shortDate) ?? "-", e.engine.rawValue,
                 Size.text(size, exact: output.bytes), Size.text(checkpoint.sizes.rootfsDiff, exact: output.bytes),
                 String(checkpoint.processes.count), Size.text(checkpoint.sizes.pages, exact: output.bytes),
