@@ -67,6 +67,16 @@ struct Loader {
         }
     }
 
+    /// Reads a file of `set`, recording a failure (a member the damage cut short) instead of failing.
+    mutating func readImage(_ set: ImageSet, _ name: String) -> [UInt8]? {
+        do {
+            return try set.read(name)
+        } catch {
+            unreadable(set.path(of: name), error)
+            return nil
+        }
+    }
+
     mutating func decodeSingle<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> T? {
         decode(set, type, name)?.first
     }
@@ -88,7 +98,7 @@ struct Loader {
         if inventory == nil {
             if names.contains(where: { $0.hasSuffix(".img") }) {
                 warnings.append("inventory.img is missing: the image directory is incomplete")
-            } else if source.members.isEmpty || !names.contains(where: { $0 == "pstree.img" }) {
+            } else if source.damage == nil, source.members.isEmpty || !names.contains(where: { $0 == "pstree.img" }) {
                 throw CheckpointError(.notACheckpoint, source: path,
                                       message: "no CRIU images found (no inventory.img\(source.imagesDirectory.isEmpty ? "" : " in \(source.imagesDirectory)/"))")
             }
@@ -115,7 +125,7 @@ struct Loader {
             }
         }
         var descriptors: [String] = []
-        if let bytes = try images.read("descriptors.json"),
+        if let bytes = readImage(images, "descriptors.json"),
            let list = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] {
             descriptors = list.compactMap { $0 as? String }
         }
@@ -125,7 +135,7 @@ struct Loader {
         var restoreStats: Stats?
         for (name, target) in [("stats-dump", 0), ("stats-restore", 1)] {
             var bytes = readTop(name)
-            if bytes == nil { bytes = try images.read(name) }
+            if bytes == nil { bytes = readImage(images, name) }
             guard let bytes else { continue }
             do {
                 let decoded = try decodeEntry(Stats.self, from: bytes, fileName: name)
@@ -324,7 +334,7 @@ struct Loader {
                 volumes[name] = listNested(m)
             }
             for name in names where name.hasPrefix("tmpfs-") && name.hasSuffix(".tar.gz.img") {
-                if let m = try images.member(name), m.kind == .file { tmpfs[name] = listNested(m) }
+                if let m = (try? images.member(name)) ?? nil, m.kind == .file { tmpfs[name] = listNested(m) }
             }
         }
 

@@ -26,7 +26,8 @@ public enum MemoryHole: String, Hashable, Sendable, Codable {
     case notDumped = "not-dumped"
     /// Outside what a pre-dump recorded (a pre-dump records pages, not VMAs: unmapped or unchanged, unknown).
     case notInPreDump = "not-in-pre-dump"
-    /// In a pages file that the archive's damage cut short (``Checkpoint/damage``).
+    /// In a pages file cut short (``Checkpoint/damage``, an interrupted copy), or behind a pagemap
+    /// that cannot be read.
     case damaged
 }
 
@@ -193,7 +194,14 @@ extension Checkpoint {
         var slots: [(index: Int, environment: Bool)] = []
         for pid in pids ?? processes.map(\.pid) {
             out.append(ProcessStrings(pid: pid))
-            guard let mm = process(pid)?.memory, let space = try addressSpace(pid) else { continue }
+            // A process whose pagemap cannot be read has its strings in pages that cannot be found.
+            let space: AddressSpace?
+            do { space = try addressSpace(pid) } catch {
+                out[out.count - 1].commandLineHole = .damaged
+                out[out.count - 1].environmentHole = environment ? .damaged : nil
+                continue
+            }
+            guard let mm = process(pid)?.memory, let space else { continue }
             var wanted = [(false, mm.argumentsStart, mm.argumentsEnd)]
             if environment { wanted.append((true, mm.environmentStart, mm.environmentEnd)) }
             for (isEnvironment, start, end) in wanted {

@@ -76,15 +76,36 @@ public struct MemorySearch: Sendable {
         var offset: UInt64
     }
 
+    /// What a search found, and the processes it could not search.
+    public struct Result: Sendable {
+        /// The hits, as ``MemorySearch/run(in:progress:)`` returns them.
+        public var hits: [SearchHit]
+        /// Processes left out because their memory images cannot be read (a damaged pagemap or mm
+        /// image), with the located error: the rest of the checkpoint was searched.
+        public var unreadable: [(pid: UInt32, error: CheckpointError)]
+    }
+
     /// Runs the search; `progress` is called with bytes scanned so far and the total, from the
-    /// scanning threads (one call at a time, never two at once).
+    /// scanning threads (one call at a time, never two at once). Processes whose memory images cannot
+    /// be read are left out (``search(in:progress:)`` names them).
     public func run(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(CheckpointError) -> [SearchHit] {
+        try search(in: checkpoint, progress: progress).hits
+    }
+
+    /// Runs the search like ``run(in:progress:)``, and says which processes could not be searched.
+    public func search(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(CheckpointError) -> Result {
         // Address spaces and the owners to scan.
         var spaces: [UInt32: AddressSpace] = [:]
         var indexes: [MemoryOwner: PageIndex] = [:]
         var sharedMappers: [UInt64: [(pid: UInt32, vma: Int)]] = [:]
+        var unreadable: [(pid: UInt32, error: CheckpointError)] = []
         for p in checkpoint.processes where pids?.contains(p.pid) ?? true {
-            guard let space = try checkpoint.addressSpace(p.pid) else { continue }
+            let found: AddressSpace?
+            do { found = try checkpoint.addressSpace(p.pid) } catch {
+                unreadable.append((p.pid, error))
+                continue
+            }
+            guard let space = found else { continue }
             spaces[p.pid] = space
             indexes[.process(p.pid)] = space.pages
             for (i, id) in space.sharedIDs.enumerated() {
@@ -244,7 +265,7 @@ public struct MemorySearch: Sendable {
             }
             result.append(SearchHit(owner: h.owner, address: h.address, match: h.match, mappings: mappings))
         }
-        return result
+        return Result(hits: result, unreadable: unreadable)
     }
 }
 

@@ -12,7 +12,7 @@ public struct ArchiveDamage: Hashable, Sendable, CustomStringConvertible {
     /// The source as the user named it.
     public var source: String
     /// The member being read when the damage was met, escaped for display; nil when it was met in
-    /// a header (then no member of the damaged part is known).
+    /// a header or between members (then no member of the damaged part is known).
     public var member: String?
     /// Its index in ``CheckpointSource/members``, when the damaged member was indexed.
     public var memberIndex: Int?
@@ -54,7 +54,7 @@ public struct ArchiveDamage: Hashable, Sendable, CustomStringConvertible {
     /// `SOURCE: member NAME: MESSAGE: LOCATION`.
     public var description: String {
         var text = source + ": "
-        if let member { text += "member \(member): " } else { text += "in a member header: " }
+        if let member { text += "member \(member): " } else { text += "between members: " }
         return text + message + ": " + location
     }
 

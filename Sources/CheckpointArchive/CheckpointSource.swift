@@ -309,6 +309,8 @@ enum Indexer {
         defer { scratch.deallocate() }
         /// The member whose data is being read, and how much of it has been read.
         var current: (index: Int, read: UInt64)?
+        /// Where the last member's (padded) data ends in the tar stream.
+        var lastEnd: UInt64 = 0
         func damage(_ error: ArchiveError) -> ArchiveDamage {
             let fileOffset: UInt64
             if let plain { fileOffset = error.code == .truncated ? plain.size : (error.offset ?? reader.position) }
@@ -323,7 +325,16 @@ enum Indexer {
         do throws(ArchiveError) {
             while true {
                 current = nil
-                guard let header = try reader.next() else { break }
+                guard let header = try reader.next() else {
+                    // A tar ends with zero blocks; one cut exactly at a member boundary has none, and
+                    // libarchive takes the end of the input for the end of the archive.
+                    if !result.members.isEmpty, reader.position <= lastEnd {
+                        throw ArchiveError(.truncated, source: source, offset: reader.position,
+                                           message: "the archive ends after a member, without the end-of-archive blocks: cut at a member boundary, later members are missing")
+                    }
+                    break
+                }
+                lastEnd = header.dataPosition + (header.kind == .file || header.kind == .other ? (header.size + 511) / 512 * 512 : 0)
                 let index = result.members.count
                 if index >= options.maxMembers {
                     throw ArchiveError(

@@ -30,27 +30,39 @@ struct Maps: ParsableCommand {
         let addressRange = try range.map(parseRange)
         var json: [JSONValue] = []
         var text = ""
+        // Pages in a pages file the archive's damage cut short have a column of their own.
+        let showDamaged = c.damage != nil
         var summaryTable = Table(headers: ["PID", "COMM", "VMAS", "VSZ", "DUMPED", "PARENT", "SHARED", "NOT DUMPED"]
-                                 + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]))
-        summaryTable.rightAligned = [0, 2, 3, 4, 5, 6, 7, 8]
+                                 + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]) + (showDamaged ? ["DAMAGED"] : []))
+        summaryTable.rightAligned = [0, 2, 3, 4, 5, 6, 7, 8, 9]
         let processes = try selectProcesses(c, pid: pid)
+        // A process whose memory images cannot be read is named and left out; the others are listed.
+        var failed = false
         for p in processes {
-            guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(p.pid) }) else { continue }
+            let found: AddressSpace?
+            do { found = try c.addressSpace(p.pid) } catch {
+                Output.error(error.description)
+                failed = true
+                continue
+            }
+            guard let space = found else { continue }
             var table = Table(headers: ["START-END", "SIZE", "PROT", "FLAGS", "KIND", "FILE", "OFFSET", "DUMPED", "PARENT", "NOT DUMPED"]
-                              + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]))
-            table.rightAligned = [1, 6, 7, 8, 9, 10]
+                              + (c.missingParents.isEmpty ? [] : ["PARENT MISSING"]) + (showDamaged ? ["DAMAGED"] : []))
+            table.rightAligned = [1, 6, 7, 8, 9, 10, 11]
             var vmaJSON: [JSONValue] = []
             var vsz: UInt64 = 0, dumped: UInt64 = 0, parent: UInt64 = 0, shared: UInt64 = 0, notDumped: UInt64 = 0, missing: UInt64 = 0
+            var damagedBytes: UInt64 = 0
             for (i, vma) in space.vmas.enumerated() {
                 let k = space.kind(of: i)
                 let pages = space.pieces(address: vma.start, length: vma.size)
-                var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0, mp: UInt64 = 0
+                var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0, mp: UInt64 = 0, dm: UInt64 = 0
                 for piece in pages {
                     let count = piece.length / space.pageSize
                     switch piece.location {
                     case .file(let file, _):
                         if file.set > 0 { par += count } else { d += count }
                     case .hole(.missingParent): mp += count
+                    case .hole(.damaged): dm += count
                     case .hole: nd += count
                     }
                 }
@@ -59,6 +71,7 @@ struct Maps: ParsableCommand {
                 parent += par * space.pageSize
                 notDumped += nd * space.pageSize
                 missing += mp * space.pageSize
+                damagedBytes += dm * space.pageSize
                 if vma.isShared { shared += vma.size }
                 // Filters apply to the listing, not to the totals.
                 if !kinds.isEmpty && !kinds.contains(k) { continue }
@@ -69,24 +82,25 @@ struct Maps: ParsableCommand {
                     "\(Self.hex(vma.start))-\(Self.hex(vma.end))", Size.text(vma.size, exact: output.bytes), vma.permissions,
                     Self.flagText(vma), k.rawValue, Terminal.safe(file ?? ""), file == nil ? "" : "0x" + String(vma.pageOffset, radix: 16),
                     String(d), String(par), String(nd),
-                ] + (c.missingParents.isEmpty ? [] : [String(mp)]))
+                ] + (c.missingParents.isEmpty ? [] : [String(mp)]) + (showDamaged ? [String(dm)] : []))
                 vmaJSON.append(.object([
                     ("start", .string(Self.hex(vma.start))), ("end", .string(Self.hex(vma.end))), ("size", .int(vma.size)),
                     ("prot", .string(vma.permissions)), ("flags", .string(Self.flagText(vma))), ("kind", .string(k.rawValue)),
                     ("file", file.map(JSONValue.string) ?? .null), ("offset", .int(vma.pageOffset)),
                     ("shmid", space.sharedIDs[i].map { .int($0) } ?? .null),
                     ("status", .string("0x" + String(vma.status.rawValue, radix: 16))),
-                    ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)), ("missing_parent_pages", .int(mp)),
+                    ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)), ("missing_parent_pages", .int(mp)), ("damaged_pages", .int(dm)),
                 ]))
             }
             summaryTable.rows.append([String(p.pid), Terminal.safe(p.command), String(space.vmas.count), Size.text(vsz, exact: output.bytes),
                                       Size.text(dumped, exact: output.bytes), Size.text(parent, exact: output.bytes),
                                       Size.text(shared, exact: output.bytes), Size.text(notDumped, exact: output.bytes)]
-                                     + (c.missingParents.isEmpty ? [] : [Size.text(missing, exact: output.bytes)]))
+                                     + (c.missingParents.isEmpty ? [] : [Size.text(missing, exact: output.bytes)])
+                                     + (showDamaged ? [Size.text(damagedBytes, exact: output.bytes)] : []))
             json.append(.object([
                 ("pid", .int(p.pid)), ("comm", .string(p.command)), ("page_size", .int(space.pageSize)),
                 ("vsz", .int(vsz)), ("dumped_bytes", .int(dumped)), ("parent_bytes", .int(parent)), ("shared_bytes", .int(shared)),
-                ("not_dumped_bytes", .int(notDumped)), ("missing_parent_bytes", .int(missing)), ("vmas", .array(vmaJSON)),
+                ("not_dumped_bytes", .int(notDumped)), ("missing_parent_bytes", .int(missing)), ("damaged_bytes", .int(damagedBytes)), ("vmas", .array(vmaJSON)),
             ]))
             if !summary {
                 text += "\(p.pid)  \(Terminal.safe(p.command))\n" + table.render() + "\n"
@@ -96,6 +110,7 @@ struct Maps: ParsableCommand {
         case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/maps/v1")), ("processes", .array(json))]).serialized() + "\n")
         case .text: Output.write(summary ? summaryTable.render() : text + summaryTable.render())
         }
+        if failed { throw ExitCode.badData }
     }
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }

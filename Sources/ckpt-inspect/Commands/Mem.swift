@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
@@ -47,7 +48,19 @@ struct MemRead: ParsableCommand {
         } else {
             Output.write(out)
         }
+        try failOnDamage(c, holes: segments, pid: pid)
     }
+}
+
+/// The bytes asked for that the checkpoint's damage made unreadable: named, and the command exits 1
+/// (it needed the damaged data; everything readable was still written).
+func failOnDamage(_ c: Checkpoint, holes: [MemorySegment], pid: UInt32) throws {
+    let damaged = holes.filter { $0.hole == .damaged }
+    guard !damaged.isEmpty else { return }
+    let bytes = damaged.reduce(UInt64(0)) { $0 + $1.length }
+    let why = c.damage.map { "the archive is damaged: " + $0.description } ?? "a pages file is shorter than its pagemap, or a pagemap is unreadable"
+    Output.error("\(RawPath.display(c.path)): pid \(pid): \(bytes) bytes in \(damaged.count) range\(damaged.count == 1 ? "" : "s") (first at 0x\(String(damaged[0].address, radix: 16))) could not be read: \(RawPath.display(why))")
+    throw ExitCode.badData
 }
 
 /// `hexdump -C` style: 16 bytes a line, `*` for repeated lines, ASCII column; holes named.

@@ -51,6 +51,7 @@ struct MemDump: ParsableCommand {
         // all of them): as many at a time as the descriptor limit allows, raised to its maximum.
         let batchSize = max(16, Self.raiseDescriptorLimit() - 64)
         var holes: [String] = []
+        var damaged: [MemorySegment] = []
         var written: UInt64 = 0
         for batchStart in stride(from: 0, to: regions.count, by: batchSize) {
             let batch = regions[batchStart..<min(regions.count, batchStart + batchSize)]
@@ -69,6 +70,7 @@ struct MemDump: ParsableCommand {
             for (handle, result) in zip(handles, results) {
                 try handle.close()
                 written += result.written
+                damaged += result.holes.filter { $0.hole == .damaged }
                 for hole in result.holes {
                     holes.append("\(String(hole.address, radix: 16))-\(String(hole.address + hole.length, radix: 16)) \(hole.hole?.rawValue ?? "")")
                 }
@@ -78,6 +80,7 @@ struct MemDump: ParsableCommand {
             try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
         }
         Output.write("\(regions.count) regions of pid \(pid) written to \(directory) (\(Size.text(written)) from the checkpoint, \(holes.count) holes)\n")
+        try failOnDamage(c, holes: damaged, pid: pid)
     }
 
     /// Raises the soft limit on open descriptors to the hard limit; returns the soft limit now in force.

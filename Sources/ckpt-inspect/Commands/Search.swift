@@ -59,10 +59,12 @@ struct Search: ParsableCommand {
         let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
         let progress = diagnostics.progress("scanning pages", json: format == .json)
         progress.start()
-        let hits = try withCheckpointErrors { () throws(CheckpointError) in
-            try search.run(in: c) { done, total in progress.update(done, total) }
+        let found = try withCheckpointErrors { () throws(CheckpointError) in
+            try search.search(in: c) { done, total in progress.update(done, total) }
         }
         progress.finish()
+        let hits = found.hits
+        for (pid, error) in found.unreadable { diagnostics.warn("pid \(pid) not searched: " + error.description) }
         // Context bytes of every hit, read in one batch (one pass over a compressed archive).
         var contexts: [Int: [MemorySegment]] = [:]
         if context > 0 {
@@ -71,9 +73,7 @@ struct Search: ParsableCommand {
             var hitOfRange: [Int] = []
             for (i, hit) in hits.enumerated() {
                 guard let m = hit.mappings.first else { continue }
-                if spaces[m.pid] == nil {
-                    spaces[m.pid] = try withCheckpointErrors { () throws(CheckpointError) in try c.addressSpace(m.pid) }
-                }
+                if spaces[m.pid] == nil { spaces[m.pid] = (try? c.addressSpace(m.pid)) ?? nil }
                 guard let space = spaces[m.pid] else { continue }
                 let start = m.address >= UInt64(context) ? m.address - UInt64(context) : 0
                 ranges.append((space, start..<start + UInt64(context) * 2 + UInt64(hit.match.count)))
