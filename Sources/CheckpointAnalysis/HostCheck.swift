@@ -719,13 +719,15 @@ struct Comparison {
         default: nil
         }
         facts.append(Fact("host LSM", imageType ?? "unknown", host: lsm.criuType, matches: imageType == nil || imageType == "none" ? nil : imageType == lsm.criuType))
-        if let imageType, imageType != "none", imageType != lsm.criuType, let first = taskLabels.first {
+        let mismatch = imageType != nil && imageType != "none" && imageType != lsm.criuType && !taskLabels.isEmpty
+        if mismatch, let imageType, let first = taskLabels.first {
             add("host.lsm.type", .error,
                 "the checkpoint was dumped under \(imageType) and its tasks carry labels (\(first.label), \(first.source)); CRIU on \(here) would use \(lsm.criuType)",
                 image: "inventory.img", entry: 0, field: "lsmtype",
                 hint: "CRIU refuses the restore (\"mismatched lsm types and lsm profile specified\"); restore on a node with \(imageType), or pass --lsm-profile.")
         }
-        for label in input.labels {
+        // The tasks' own labels are restored only when the LSM matches: a mismatch already says they cannot be.
+        for label in input.labels where !(mismatch && label.source.contains("creds")) {
             let kind = label.kind == "unknown" ? imageType ?? "unknown" : label.kind
             switch kind {
             case "apparmor":
