@@ -83,6 +83,8 @@ import Testing
         ("no pid ns", { n in n.kernelFeatures = n.kernelFeatures.map { .init(name: $0.name, available: $0.name == "pid_namespace" ? false : true, evidence: "test") } }),
         ("no tcp repair", { n in n.kernelFeatures = n.kernelFeatures.map { .init(name: $0.name, available: $0.name != "tcp_repair", evidence: "test") } }),
         ("no overlayfs", { n in n.kernelFeatures = n.kernelFeatures.map { .init(name: $0.name, available: $0.name != "overlayfs", evidence: "test") } }),
+        ("no memfd", { n in n.kernelFeatures = n.kernelFeatures.map { .init(name: $0.name, available: $0.name != "memfd", evidence: "memfd_create: ENOSYS") } }),
+        ("features unknown", { n in n.kernelFeatures = []; n.kernelRelease = nil }),
         ("cgroup v2", { $0.cgroups = .init(version: "v2", v2Mount: "/sys/fs/cgroup", v2Controllers: ["cpu", "memory", "pids"]) }),
         ("no pids", { $0.cgroups?.v1Controllers.removeAll { $0 == "pids" } }),
         ("no image", { $0.images = [] }),
@@ -108,6 +110,7 @@ import Testing
         Self.expectOnly(d, "no pid ns", ["host.feature.missing error"])
         Self.expectOnly(d, "no tcp repair", [])
         Self.expectOnly(d, "no overlayfs", ["host.feature.missing error"])
+        Self.expectOnly(d, "no memfd", [])
         Self.expectOnly(d, "cgroup v2", ["host.cgroup.version error"])
         Self.expectOnly(d, "no pids", ["host.cgroup.controller error"])
         Self.expectOnly(d, "no image", ["host.image.missing error"])
@@ -149,6 +152,7 @@ import Testing
         Self.expectOnly(d, "no pid ns", [])
         Self.expectOnly(d, "no tcp repair", ["host.feature.missing error"])
         Self.expectOnly(d, "no overlayfs", [])
+        Self.expectOnly(d, "no memfd", ["host.feature.missing error"])
         Self.expectOnly(d, "cgroup v2", [])
         Self.expectOnly(d, "no image", [])
         Self.expectOnly(d, "port 8080 busy", [])
@@ -161,6 +165,12 @@ import Testing
         #expect(avx.message.hasPrefix("node's CPU lacks AVX (XSAVE features 0x203): 1 thread saved PKRU state (xstate_bv); the dumping CPU offered AVX, PKRU (dump.log: xfeatures_mask 0x205)"))
         #expect(d["bigger xsave"]?.verdict.warnings.first?.message.contains("2696 bytes, larger than the dumping CPU's 2440") == true)
         #expect(d["no tcp repair"]?.verdict.blocking.first?.message.contains("TCP repair (files.img entry") == true)
+        #expect(d["no memfd"]?.verdict.blocking.first?.message == "the checkpoint needs memfd (memfd.img: 2 memfds), which node lacks: memfd_create: ENOSYS")
+        // Nothing recorded about the kernel: every needed feature is unknown, none passes or fails.
+        let unknown = try #require(d["features unknown"]?.verdict)
+        #expect(unknown.blocking.isEmpty)
+        #expect(unknown.unknowns.filter { $0.message.contains("(needed") }.count == unknown.report.requiredFeatures.count)
+        #expect(unknown.report.requiredFeatures == ["checkpoint/restore support", "TCP repair", "memfd"])
         // Files are reopened by path; a node file does not record them.
         let base = try #require(d["intel"]?.verdict)
         #expect(base.report.findings.contains { $0.id == "host.file.not-compared" && $0.message.hasPrefix("8 files are reopened by path") })
