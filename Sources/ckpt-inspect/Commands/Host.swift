@@ -18,6 +18,7 @@ struct Host: ParsableCommand {
 
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Option(name: .long, help: "The node's name in the file (default: its host name), e.g. the Kubernetes node name.") var name: String?
+    @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
         var facts = NodeFacts.capture(options: .init(toolVersion: CkptInspect.toolVersion))
