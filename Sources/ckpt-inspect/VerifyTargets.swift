@@ -53,7 +53,8 @@ enum VerifyTargets {
             if let first = v.blocking.first {
                 why = "\(first.id): \(first.message)" + (v.blocking.count > 1 ? " (+\(v.blocking.count - 1) more)" : "")
             } else if v.checkpointDamaged {
-                why = "the checkpoint has \(r.errors.filter { $0.area != .host }.count) structural errors (above)"
+                let n = r.errors.filter { $0.area != .host }.count
+                why = "the checkpoint has \(n) structural error\(n == 1 ? "" : "s") (above)"
             }
             table.rows.append([Terminal.safe(v.name), verdict(v), String(v.blocking.count), String(v.warnings.count), String(v.unknowns.count),
                                Terminal.safe(why)])

@@ -106,6 +106,22 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.hasSuffix("none.json: no such file\n"))
     }
 
+    /// A damaged checkpoint restores nowhere, whatever the node.
+    @Test func damagedCheckpointRestoresNowhere() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-nodes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("marker-static")
+        try FileManager.default.copyItem(atPath: CLI.fixture("raw/marker-static"), toPath: copy.path)
+        let pages = copy.appendingPathComponent("pages-1.img")
+        try Data(contentsOf: pages).dropLast(4096).write(to: pages)
+        let node = try Self.nodeFile(dir, "node-a") { _ in }
+        let r = try CLI.run(["verify", copy.path, "--target", node])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("  node-a  CANNOT (checkpoint damaged)         0 "))
+        #expect(r.stdout.contains("the checkpoint has 1 structural error (above)"))
+    }
+
     /// `--host` is the local case of the same checks: the ports of ck-basic's own network namespace are not compared (issue 18).
     @Test func hostPortsOfAContainerAreNotCompared() throws {
         let r = try CLI.run(["verify", "--host", "--format", "json", CLI.fixture("podman/ck-basic.none.tar")])
