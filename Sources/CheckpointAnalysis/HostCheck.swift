@@ -512,6 +512,7 @@ struct Comparison {
             }
         } else {
             facts.append(Fact("host kernel", "not recorded", host: release))
+            unknown("whether \(here)'s kernel is older than the dumping one", "the checkpoint does not record the dumping kernel (it has no dump.log)")
         }
     }
 

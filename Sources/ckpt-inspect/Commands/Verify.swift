@@ -11,7 +11,7 @@ struct Verify: ParsableCommand {
         discussion: """
         Findings are grouped by severity; each names its check id (stable), the image, entry and byte offset.
         Exit code: 0 no errors (warnings allowed), 1 errors found, 2 the checkpoint could not be read.
-        --host only reads this machine (uname, /proc, sysconf, stat, criu --version); it changes nothing.
+        --host only reads this machine (what `ckpt-inspect host` records, and stat of the files the checkpoint reopens); it changes nothing.
         --target NODE.json (repeatable) compares with other machines, described by `ckpt-inspect host --format json` run \
         there: one verdict per node (can restore, or the findings that stop it), and a table. With --target, exit \
         code 1 also when a node cannot restore.
@@ -19,7 +19,7 @@ struct Verify: ParsableCommand {
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @Flag(name: .long, help: "Also compare with this machine: architecture, page size, CRIU, kernel, CPU, files and ports.") var host = false
+    @Flag(name: .long, help: "Also compare with this machine: the checks of --target on its facts captured now, and the files the checkpoint reopens.") var host = false
     @Option(name: .long, help: ArgumentHelp("Also compare with the machine a node file describes (`ckpt-inspect host --format json`); repeatable.", valueName: "node.json"))
     var target: [String] = []
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
