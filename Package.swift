@@ -29,7 +29,9 @@ let package = Package(
         ),
         .target(name: "CheckpointArchive", dependencies: ["CLibArchive"], swiftSettings: settings),
         .target(name: "Checkpoint", dependencies: ["CRIUImages", "CheckpointArchive"], swiftSettings: settings),
-        .target(name: "CheckpointAnalysis", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
+        // The cpuid instruction and the system-call probes of `ckpt-inspect host` (header only).
+        .systemLibrary(name: "CHostProbe"),
+        .target(name: "CheckpointAnalysis", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "CHostProbe"], swiftSettings: settings),
         .executableTarget(
             name: "ckpt-inspect",
             dependencies: [

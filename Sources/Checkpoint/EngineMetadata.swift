@@ -73,6 +73,12 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     public var createCommand: [String]
     /// Annotations of the OCI image the checkpoint was read from (`org.criu.checkpoint.*`), if it was one.
     public var ociAnnotations: [String: String]?
+    /// The AppArmor profile the OCI spec asks for (`process.apparmorProfile`).
+    public var apparmorProfile: String?
+    /// The SELinux process label the OCI spec asks for (`process.selinuxLabel`).
+    public var selinuxLabel: String?
+    /// The SELinux label of the container's mounts (`linux.mountLabel`).
+    public var mountLabel: String?
 
     /// Metadata with only the engine set; everything else empty.
     public init(engine: Engine) {
@@ -145,7 +151,10 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
         if let process = spec?["process"] as? [String: Any] {
             m.processArgs = (process["args"] as? [Any])?.compactMap { $0 as? String } ?? []
             m.processEnv = (process["env"] as? [Any])?.compactMap { $0 as? String } ?? []
+            m.apparmorProfile = string(process, "apparmorProfile")
+            m.selinuxLabel = string(process, "selinuxLabel")
         }
+        m.mountLabel = string(spec?["linux"] as? [String: Any], "mountLabel")
         m.specMounts = (spec?["mounts"] as? [[String: Any]])?.compactMap { $0["destination"] as? String } ?? []
         if let linux = spec?["linux"] as? [String: Any], let namespaces = linux["namespaces"] as? [[String: Any]] {
             m.specNamespaces = namespaces.compactMap { $0["type"] as? String }

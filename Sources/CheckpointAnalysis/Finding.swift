@@ -131,6 +131,8 @@ public struct VerificationReport: Sendable {
     public var logs: [CRIULog]
     /// The host comparison, when asked for.
     public var host: HostReport?
+    /// One verdict per machine of ``Verifier/Options/targets``, in their order.
+    public var targets: [NodeVerdict] = []
 
     /// The findings of severity ``Severity/error``.
     public var errors: [Finding] { findings.filter { $0.severity == .error } }

@@ -34,12 +34,16 @@ public enum Verifier {
         public var source: CheckpointSource.Options
         /// Compare with this machine; nil skips the host checks.
         public var host: HostEnvironment?
+        /// Other machines to compare with (`--target NODE.json`): one ``NodeVerdict`` each.
+        public var targets: [HostEnvironment]
 
         /// Options; by default no separate parent archive, the default archive limits, and no host checks.
-        public init(previous: String? = nil, source: CheckpointSource.Options = .init(), host: HostEnvironment? = nil) {
+        public init(previous: String? = nil, source: CheckpointSource.Options = .init(), host: HostEnvironment? = nil,
+                    targets: [HostEnvironment] = []) {
             self.previous = previous
             self.source = source
             self.host = host
+            self.targets = targets
         }
     }
 
@@ -85,17 +89,25 @@ public enum Verifier {
         // Facts.
         var facts = walk.facts(checkpoint: checkpoint, logs: logs)
         var host: HostReport?
-        if let environment = options.host {
-            let report = HostCheck.compare(walk.hostInput(checkpoint: checkpoint, logs: logs), with: environment)
+        let input = options.host == nil && options.targets.isEmpty ? nil : walk.hostInput(checkpoint: checkpoint, logs: logs)
+        if let environment = options.host, let input {
+            let report = HostCheck.compare(input, with: environment)
             facts += report.facts
             walk.findings += report.findings
             walk.checks += report.checks
             host = report
         }
+        let damaged = walk.findings.contains { $0.severity == .error && $0.area != .host }
+        let targets = options.targets.map { target in
+            NodeVerdict(name: target.name, file: nil, node: target.node, report: HostCheck.compare(input!, with: target), checkpointDamaged: damaged)
+        }
+        if !targets.isEmpty { walk.checks += HostCheck.checkIDs }
         let ordered = Severity.allCases.flatMap { s in walk.findings.filter { $0.severity == s } }
         var seen = Set<String>()
-        return VerificationReport(path: path, facts: facts, findings: ordered, checks: walk.checks.filter { seen.insert($0).inserted },
-                                  logs: logs, host: host)
+        var report = VerificationReport(path: path, facts: facts, findings: ordered, checks: walk.checks.filter { seen.insert($0).inserted },
+                                        logs: logs, host: host)
+        report.targets = targets
+        return report
     }
 
     static func openSource(_ path: String, _ options: CheckpointSource.Options) throws(CheckpointError) -> CheckpointSource {
@@ -1103,54 +1115,5 @@ struct Walk {
         case .tar(let c): c == .none ? "tar" : "tar." + c.rawValue
         case .stdin(let c): "stdin:" + c.rawValue
         }
-    }
-
-    /// What the host comparison needs to know about the checkpoint.
-    func hostInput(checkpoint: Checkpoint?, logs: [CRIULog]) -> HostCheck.Input {
-        var input = HostCheck.Input()
-        input.architecture = architecture.map(\.machineName)
-        input.pageSize = pageSize
-        input.criuVersion = criuVersion(checkpoint: checkpoint, logs: logs)
-        input.kernel = logs.lazy.compactMap(\.kernel).first
-        input.cpu = logs.lazy.compactMap(\.cpu).first
-        if let annotations = checkpoint?.engine.annotations {
-            for (key, value) in annotations.sorted(by: { $0.key < $1.key }) where key.lowercased().contains("kernel") {
-                input.kernel = input.kernel ?? value
-            }
-        }
-        input.engine = checkpoint?.engine.engine.rawValue ?? "criu"
-        let root = inventory?.rootIDs
-        let firstIDs = processes.lazy.compactMap(\.ids).first
-        input.ownMountNamespace = firstIDs.map { $0.mountNamespaceID != root?.mountNamespaceID } ?? (input.engine != "criu")
-        input.ownNetworkNamespace = firstIDs.map { $0.netNamespaceID != root?.netNamespaceID } ?? (input.engine != "criu")
-        var removed = Set<UInt32>()
-        if let remaps = try? own.decode(RemapFilePath.self, "remap-fpath.img") {
-            for r in remaps { removed.insert(r.originalID) }
-        }
-        for id in fileOrder {
-            let (file, entry) = files[id]!
-            switch file.file {
-            case .regular(let reg) where !removed.contains(id) && reg.isExternal != true:
-                input.files.append(.init(id: id, path: reg.name.description, size: reg.size, mode: reg.mode,
-                                         image: own.path(of: "files.img"), entry: entry.index))
-            case .inetSocket(let s) where s.state == 10 && s.protocolNumber == 6:
-                input.listeningPorts.append(.init(port: s.sourcePort, family: s.family == 10 ? 6 : 4, protocolName: "tcp", fileID: s.id))
-            case .inetSocket(let s) where s.protocolNumber == 17 && s.sourcePort != 0:
-                input.listeningPorts.append(.init(port: s.sourcePort, family: s.family == 10 ? 6 : 4, protocolName: "udp", fileID: s.id))
-            case .inetSocket(let s) where s.protocolNumber == 6 && s.state == 1:
-                input.features.insert(.tcpRepair)
-            default: break
-            }
-        }
-        if exists(own, "timens-0.img") == false, own.fileNames().contains(where: { $0.hasPrefix("timens-") }) { input.features.insert(.timeNamespace) }
-        if !memfdInodes.isEmpty { input.features.insert(.memfd) }
-        if let seccomp = checkpoint?.seccomp, !seccomp.filters.isEmpty { input.features.insert(.seccompFilters) }
-        if processes.contains(where: { $0.memory?.vmas.contains { $0.status.contains(.shadowStack) } == true }) { input.features.insert(.shadowStack) }
-        if processes.contains(where: { $0.memory?.vmas.contains { $0.isGuard } == true }) { input.features.insert(.guardRegions) }
-        input.hasCPUInfo = exists(own, "cpuinfo.img")
-        if input.hasCPUInfo, let bytes = (try? own.read("cpuinfo.img")) ?? nil {
-            input.cpuInfoSummary = CPUInfoSummary.read(bytes)
-        }
-        return input
     }
 }

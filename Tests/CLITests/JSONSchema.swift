@@ -37,7 +37,7 @@ indirect enum JSON: Decodable, Equatable {
 }
 
 /// A small JSON Schema validator for the keywords our schemas use: type, enum, const, properties,
-/// required, additionalProperties, items, minItems, maxItems, anyOf, pattern.
+/// required, additionalProperties, items, minItems, maxItems, anyOf, oneOf, pattern, and `$ref` to `#/$defs/...`.
 struct JSONSchema {
     let root: JSON
 
@@ -53,6 +53,17 @@ struct JSONSchema {
     }
 
     private func check(_ v: JSON, _ s: JSON, _ path: String, _ errors: inout [String]) {
+        if case .string(let ref)? = s["$ref"], ref.hasPrefix("#/$defs/"), let target = root["$defs"]?[String(ref.dropFirst(8))] {
+            check(v, target, path, &errors)
+        }
+        if case .array(let one)? = s["oneOf"] {
+            let matching = one.filter { sub in
+                var e: [String] = []
+                check(v, sub, path, &e)
+                return e.isEmpty
+            }
+            if matching.count != 1 { errors.append("\(path): matches \(matching.count) of oneOf, expected 1") }
+        }
         if let t = s["type"] {
             var allowed: [String] = []
             if case .string(let one) = t { allowed = [one] }

@@ -11,31 +11,38 @@ struct Verify: ParsableCommand {
         discussion: """
         Findings are grouped by severity; each names its check id (stable), the image, entry and byte offset.
         Exit code: 0 no errors (warnings allowed), 1 errors found, 2 the checkpoint could not be read.
-        --host only reads this machine (uname, /proc, sysconf, stat, criu --version); it changes nothing.
+        --host only reads this machine (what `ckpt-inspect host` records, and stat of the files the checkpoint reopens); it changes nothing.
+        --target NODE.json (repeatable) compares with other machines, described by `ckpt-inspect host --format json` run \
+        there: one verdict per node (can restore, or the findings that stop it), and a table. With --target, exit \
+        code 1 also when a node cannot restore.
         """)
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @Flag(name: .long, help: "Also compare with this machine: architecture, page size, CRIU, kernel, CPU, files and ports.") var host = false
+    @Flag(name: .long, help: "Also compare with this machine: the checks of --target on its facts captured now, and the files the checkpoint reopens.") var host = false
+    @Option(name: .long, help: ArgumentHelp("Also compare with the machine a node file describes (`ckpt-inspect host --format json`); repeatable.", valueName: "node.json"))
+    var target: [String] = []
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let report: VerificationReport
+        let nodes = try VerifyTargets.read(target)
+        var report: VerificationReport
         let progress = diagnostics.reading(path, json: format == .json)
         do {
             defer { progress.finish() }
             report = try Verifier.verify(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter),
-                                                              host: host ? HostEnvironment.probe() : nil))
+                                                              host: host ? HostEnvironment.probe() : nil, targets: nodes.map(\.environment)))
+            VerifyTargets.label(&report, nodes)
         } catch {
             Output.error(error.description)
             throw ExitCode.usage
         }
         switch format {
         case .json: Output.write(VerifyJSON.render(report).serialized() + "\n")
-        case .text: Output.write(VerifyText.render(report))
+        case .text: Output.write(VerifyText.render(report) + VerifyTargets.text(report))
         }
-        if !report.isClean { throw ExitCode.badData }
+        if !report.isClean || report.targets.contains(where: { !$0.canRestore }) { throw ExitCode.badData }
     }
 }
 
@@ -54,6 +61,7 @@ enum VerifyJSON {
             ("findings", .array(r.findings.map(finding))),
             ("checks", .array(r.checks.map(JSONValue.string))),
             ("logs", .array(r.logs.map(LogJSON.render))),
+            ("targets", .array(r.targets.map(VerifyTargets.json))),
             ("host", r.host.map { h in
                 .object([
                     ("missing_files", .array(h.missingFiles.map(JSONValue.string))),
