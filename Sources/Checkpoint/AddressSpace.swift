@@ -127,7 +127,7 @@ extension Checkpoint {
         let pagesMember = try images.member(pagesName)
         let raw = try PageIndexBuilder.rawRuns(pagemap, set: set, pageSize: facts.pageSize, pagesFileSize: pagesMember.map { images.source.availableSize(of: $0) },
                                                image: images.path(of: name), source: images.source.path)
-        if pagesMember == nil, raw.contains(where: { $0.kind == .present }) {
+        if pagesMember == nil, !isProvisional, raw.contains(where: { $0.kind == .present }) {
             throw CheckpointError(.missingImage, source: images.source.path, file: images.path(of: pagesName),
                                   message: "\(name) has pages in \(pagesName), which is missing")
         }

@@ -59,6 +59,16 @@ public enum Verifier {
             if error.code == .archive || error.code == .notACheckpoint { throw error }
             openError = error
         }
+        return try verify(path: path, checkpoint: checkpoint, openError: openError, options: options)
+    }
+
+    /// Verifies a checkpoint already opened (``Checkpoint/open(_:options:)``, with the same
+    /// `previous`): no archive is read again for the structure (a compressed one is not decompressed twice).
+    public static func verify(_ checkpoint: Checkpoint, options: Options = Options()) throws(CheckpointError) -> VerificationReport {
+        try verify(path: checkpoint.path, checkpoint: checkpoint, openError: nil, options: options)
+    }
+
+    static func verify(path: String, checkpoint: Checkpoint?, openError: CheckpointError?, options: Options) throws(CheckpointError) -> VerificationReport {
         var walk: Walk
         if let checkpoint {
             walk = Walk(source: checkpoint.source, sets: checkpoint.imageSets)

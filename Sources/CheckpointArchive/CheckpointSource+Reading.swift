@@ -261,7 +261,8 @@ extension CheckpointSource {
         var wanted: [Int: ArchiveMember] = [:]
         for target in targets { if let index = target.index { wanted[index] = target } }
         let input = ArchiveInput(.file(file), blockSize: compression == .none ? 64 << 10 : 256 << 10, progress: options.progress)
-        var reader = try TarReader(input: input, compression: compression, source: path)
+        // Decompressed on a thread of its own while `body` works on the chunks before.
+        var reader = try PipedTarReader(input: input, compression: compression, source: path)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var index = 0
@@ -277,15 +278,19 @@ extension CheckpointSource {
                 continue
             }
             var total: UInt64 = 0
-            while true {
-                let n = try reader.read(into: buffer)
-                if n == 0 { break }
-                total += UInt64(n)
+            while let data = try reader.nextChunk(scratch: buffer) {
+                total += UInt64(data.count)
                 if reader.position > options.maxUncompressedBytes {
                     throw ArchiveError(.tooLarge, source: path, member: member.escapedName, offset: reader.position,
                                        message: "decompressed stream exceeds the limit of \(options.maxUncompressedBytes) bytes")
                 }
-                try body(member, UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                // The producer's chunk, in place: in pieces of at most `chunkSize`.
+                var start = 0
+                while start < data.count {
+                    let end = min(data.count, start + chunkSize)
+                    try body(member, UnsafeRawBufferPointer(rebasing: data[start..<end]))
+                    start = end
+                }
             }
             if total < member.size {
                 throw ArchiveError(.truncated, source: path, member: member.escapedName, offset: reader.position, message: "truncated")

@@ -301,7 +301,24 @@ enum Indexer {
         input: ArchiveInput, compression: Compression, source: String,
         options: CheckpointSource.Options, plain: OpenFile?, visitor: MemberVisitor? = nil
     ) throws(ArchiveError) -> Result {
-        var reader = try TarReader(input: input, compression: compression, source: source)
+        // A plain tar is indexed by seeking over data on this thread; a compressed stream (or stdin)
+        // is decompressed on a thread of its own while this one indexes.
+        if plain != nil {
+            var reader = try TarReader(input: input, compression: compression, source: source)
+            return try index(&reader, input: input, compression: compression, source: source, options: options, plain: plain, visitor: visitor)
+        }
+        var reader = try PipedTarReader(input: input, compression: compression, source: source)
+        let result = try index(&reader, input: input, compression: compression, source: source, options: options, plain: plain, visitor: visitor)
+        _ = consume reader  // the producer has finished with `input` before its byte count is read
+        var finished = result
+        finished.bytesRead = input.bytesRead
+        return finished
+    }
+
+    private static func index<Reader: TarStreaming & ~Copyable>(
+        _ reader: inout Reader, input: ArchiveInput, compression: Compression, source: String,
+        options: CheckpointSource.Options, plain: OpenFile?, visitor: MemberVisitor?
+    ) throws(ArchiveError) -> Result {
         var result = Result()
         var retainedTotal: UInt64 = 0
         let streamOnly: Bool = if case .stream = input.origin { true } else { false }
@@ -395,10 +412,9 @@ enum Indexer {
                     result.retained[index] = data
                 } else {
                     var total: UInt64 = 0
-                    while true {
-                        let n = try reader.read(into: scratch)
-                        if n == 0 { break }
-                        let chunk = UnsafeRawBufferPointer(rebasing: scratch[..<min(n, Int(clamping: header.size - min(total, header.size)))])
+                    while let data = try reader.nextChunk(scratch: scratch) {
+                        let n = data.count
+                        let chunk = UnsafeRawBufferPointer(rebasing: data[..<min(n, Int(clamping: header.size - min(total, header.size)))])
                         if let sink, !chunk.isEmpty { sink(chunk) }
                         total += UInt64(n)
                         current = (index, total)

@@ -26,7 +26,12 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
 
     func run() throws {
-        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
+        // Command lines and environments are read while the archive is opened (one pass).
+        let wantsStrings = output.json || all || psTreeCmd || psTreeEnv
+        let reader = wantsStrings ? ProcessStringsReader(environment: output.json || all || psTreeEnv) : nil
+        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json),
+                                            diagnostics: output.diagnostics, streaming: reader)
+        let read = reader.map { r in Dictionary(r.strings(in: checkpoint).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {
@@ -37,18 +42,10 @@ struct Inspect: ParsableCommand {
         }
         switch output.format {
         case .json:
-            let strings = Self.strings(checkpoint, processes)
-            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(strings[p.pid]) }).serialized() + "\n")
+            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(read[p.pid]) }).serialized() + "\n")
         case .text:
-            Output.write(tree(checkpoint, processes: processes).render())
+            Output.write(tree(checkpoint, processes: processes, strings: read).render())
         }
-    }
-
-    /// argv and environ of `processes` from memory, read in one batch (one pass over a compressed
-    /// archive); a value is nil where the pages are not in the checkpoint, with the hole that says why.
-    static func strings(_ c: Checkpoint, _ processes: [CheckpointProcess], environment: Bool = true) -> [UInt32: ProcessStrings] {
-        let list = (try? c.processStrings(processes.map(\.pid), environment: environment)) ?? []
-        return Dictionary(list.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Why a command line or environment is not shown, for text output.
@@ -99,7 +96,7 @@ struct Inspect: ParsableCommand {
 
     func size(_ bytes: UInt64) -> String { Size.text(bytes, exact: output.bytes) }
 
-    func tree(_ c: Checkpoint, processes: [CheckpointProcess]) -> TreeNode {
+    func tree(_ c: Checkpoint, processes: [CheckpointProcess], strings: [UInt32: ProcessStrings]) -> TreeNode {
         let e = c.engine
         let style = output.style
         var root = TreeNode(style.bold(Terminal.safe(e.containerName ?? RawPath.display(c.path))))
@@ -146,7 +143,6 @@ struct Inspect: ParsableCommand {
         if all || mounts { root.add(mountsNode(c)) }
         var tree = TreeNode("Process tree (\(processes.count) process\(processes.count == 1 ? "" : "es"), \(processes.reduce(0) { $0 + $1.threads.count }) thread\(processes.reduce(0) { $0 + $1.threads.count } == 1 ? "" : "s"))")
         let pids = Set(processes.map(\.pid))
-        let strings = all || psTreeCmd || psTreeEnv ? Self.strings(c, processes, environment: all || psTreeEnv) : [:]
         func node(_ p: CheckpointProcess) -> TreeNode {
             var label = "[\(p.pid)]  \(style.bold(Terminal.safe(p.command)))"
             if c.processTree == .preDump { label += "(memory only: a pre-dump)" }

@@ -159,12 +159,18 @@ func parseAddress(_ text: String) -> UInt64? {
 /// `progress` (``DiagnosticOptions/reading(_:json:)``) is told how far the archive has been read,
 /// while it is indexed and by every later pass over it; its line is erased once the checkpoint is open.
 func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil,
-                    diagnostics: DiagnosticOptions? = nil, previousOption: String? = "--previous") throws -> Checkpoint {
+                    diagnostics: DiagnosticOptions? = nil, previousOption: String? = "--previous",
+                    streaming consumer: (any PageStreamConsumer)? = nil) throws -> Checkpoint {
     let checkpoint: Checkpoint
     do {
         defer { progress?.finish() }
-        checkpoint = try Checkpoint.open(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress?.reporter),
-                                                                               listNestedArchives: nested))
+        let options = Checkpoint.Options(previous: previous.map(RawPath.resolve), source: .init(progress: progress?.reporter), listNestedArchives: nested)
+        // A consumer's page reads ride on the pass that opens the archive (one pass over a compressed one).
+        if let consumer {
+            checkpoint = try Checkpoint.open(RawPath.resolve(path), options: options, streaming: consumer)
+        } else {
+            checkpoint = try Checkpoint.open(RawPath.resolve(path), options: options)
+        }
     } catch {
         Output.error(error.description)
         throw ExitCode.badData

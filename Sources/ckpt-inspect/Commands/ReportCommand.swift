@@ -17,14 +17,15 @@ struct HTMLReportCommand: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        // One pass over a compressed archive: the command lines ride on the open, verify reuses it.
+        let reader = ProcessStringsReader(environment: false)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: reader)
         var findings: [(severity: String, id: String, message: String)] = []
-        let progress = diagnostics.reading(path)
-        defer { progress.finish() }
-        if let report = try? Verifier.verify(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter))) {
+        if let report = try? Verifier.verify(c, options: .init(previous: previous.map(RawPath.resolve))) {
             findings = report.findings.map { ($0.severity.rawValue, $0.id, $0.message) }
         }
-        let html = HTMLReport.render(c, findings: findings)
+        let strings = Dictionary(reader.strings(in: c).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+        let html = HTMLReport.render(c, findings: findings, strings: strings)
         try SafeOutput.write(Data(html.utf8), to: output, force: force)
         Output.write("wrote \(output) (\(Size.text(UInt64(html.utf8.count))))\n")
     }

@@ -13,11 +13,13 @@ struct PS: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
+        let reader = ProcessStringsReader(environment: format == .json)
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+                                   streaming: reader)
         var table = Table(headers: ["PID", "PPID", "PGID", "SID", "STATE", "THR", "COMM", "CMDLINE"])
         table.rightAligned = [0, 1, 2, 3, 5]
         var json: [JSONValue] = []
-        let strings = Inspect.strings(c, c.processes, environment: format == .json)
+        let strings = Dictionary(reader.strings(in: c).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
         for p in c.processes {
             let s = strings[p.pid]
             let known = p.inProcessTree

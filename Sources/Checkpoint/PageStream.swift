@@ -1,0 +1,281 @@
+import CheckpointArchive
+import CRIUImages
+
+/// A reader of page data that rides on the pass that opens a checkpoint, so that a compressed
+/// archive (or stdin) is decompressed **once** for the index and for every page the command needs.
+///
+/// ``Checkpoint/open(_:options:streaming:)`` asks for the pieces of each image set's pages files
+/// when the pass reaches that set's first pages file, with the checkpoint as far as the pass has read
+/// it: every image before the pages file (in the archives engines write, the metadata images of a set
+/// precede its `pages-*.img`; `pstree.img` follows them, so processes then come from their
+/// `mm-<pid>.img` and `core-<pid>.img`). The same question is asked again of the whole checkpoint
+/// afterwards. Pieces must therefore depend on the images only (on pagemaps, mm images, pids), not on
+/// the order of ``Checkpoint/processes``.
+///
+/// Every piece the final checkpoint asks for is delivered exactly once, in each pages file's order:
+/// during the pass where the answers agree, by a second pass for what the first could not serve (an
+/// archive whose metadata follows its pages), and all over again after ``reset()`` when the answers
+/// disagree.
+public protocol PageStreamConsumer: AnyObject {
+    /// The byte ranges of image set `set`'s pages files (`file.set == set`) wanted, read from
+    /// `checkpoint` (provisional during the pass).
+    func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest]
+    /// The bytes of piece `piece` of set `set`, from `position` inside the piece.
+    func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer)
+    /// Forgets everything consumed: every piece is delivered again.
+    func reset()
+}
+
+extension Checkpoint {
+    /// Opens a checkpoint like ``open(_:options:)`` and delivers the pieces `consumer` asks for,
+    /// reading a compressed archive (or stdin) once for both. Plain tars and directories are opened
+    /// as usual and the pieces read by position afterwards.
+    public static func open(_ path: String, options: Options = Options(), streaming consumer: some PageStreamConsumer)
+        throws(CheckpointError) -> Checkpoint {
+        let rider = Rider(consumer: consumer, path: path, options: options)
+        var source: CheckpointSource
+        do {
+            source = try CheckpointSource.open(path: path, options: options.source, visitor: rider.visitor(previous: nil))
+        } catch {
+            throw CheckpointError(error)
+        }
+        var ociAnnotations: [String: String]?
+        if let oci = try OCICheckpointImage.open(source, options: options.source) {
+            source = oci.layer
+            ociAnnotations = oci.annotations
+            rider.invalidate()  // the visitor saw the image's blobs, not the checkpoint
+        }
+        var previous: CheckpointSource?
+        if let p = options.previous {
+            do {
+                previous = try CheckpointSource.open(path: p, options: options.source, visitor: rider.visitor(previous: source))
+            } catch {
+                throw CheckpointError(error)
+            }
+        }
+        var loader = Loader(path: path, source: source, previous: previous, options: options)
+        loader.ociAnnotations = ociAnnotations
+        let checkpoint = try loader.load()
+        try rider.finish(checkpoint)
+        return checkpoint
+    }
+}
+
+/// The state of one riding pass: what was planned for each set, and which pages files were served.
+final class Rider<Consumer: PageStreamConsumer> {
+    let consumer: Consumer
+    let path: String
+    let options: Checkpoint.Options
+    /// The pieces asked for, per image set, when its first pages file was reached.
+    var planned: [Int: [PageRequest]] = [:]
+    /// Pages files whose pieces were delivered during a pass.
+    var served = Set<PagesFile>()
+    /// The pass could not be used (an OCI image, a plan that failed): everything is delivered after.
+    var invalid = false
+    /// The provisional checkpoint and the member count it was built from.
+    private var provisional: (members: Int, checkpoint: Checkpoint)?
+
+    init(consumer: Consumer, path: String, options: Checkpoint.Options) {
+        self.consumer = consumer
+        self.path = path
+        var provisionalOptions = options
+        provisionalOptions.listNestedArchives = false  // what the plans need is the images
+        self.options = provisionalOptions
+    }
+
+    func invalidate() {
+        invalid = true
+        planned = [:]
+        served = []
+        consumer.reset()
+    }
+
+    /// The visitor for the pass over the checkpoint's source (`previous` nil) or over the separate
+    /// parent archive (`previous` is then the checkpoint's source, already whole).
+    func visitor(previous own: CheckpointSource?) -> MemberVisitor {
+        { [self] member, soFar in
+            let name = member.path.split(separator: "/").last.map(String.init) ?? member.path
+            guard !invalid, name.hasPrefix("pages-"), name.hasSuffix(".img"), let id = UInt32(name.dropFirst(6).dropLast(4)) else { return nil }
+            let checkpoint: Checkpoint
+            let members = soFar().members.count
+            if let p = provisional, p.members == members {
+                checkpoint = p.checkpoint
+            } else {
+                var loader: Loader
+                if let own { loader = Loader(path: path, source: own, previous: soFar(), options: options) }
+                else { loader = Loader(path: path, source: soFar(), previous: nil, options: options) }
+                guard var built = try? loader.load() else { return nil }
+                // The pass has not reached the set's other pages files yet: their sizes are unknown.
+                built.isProvisional = true
+                provisional = (members, built)
+                checkpoint = built
+            }
+            // Which image set this pages file belongs to.
+            let sets = checkpoint.imageSets
+            guard let set = sets.indices.first(where: { k in
+                (try? sets[k].member(name))?.map { $0.path == member.path && $0.index == member.index } ?? false
+            }) else { return nil }
+            if planned[set] == nil {
+                guard let pieces = try? consumer.pieces(ofSet: set, in: checkpoint) else { return nil }
+                planned[set] = pieces
+            }
+            let file = PagesFile(set: set, pagesID: id)
+            let all = planned[set]!
+            let mine = all.indices.filter { all[$0].file == file }.sorted { all[$0].offset < all[$1].offset }
+            served.insert(file)
+            guard !mine.isEmpty else { return { _ in } }
+            var position: UInt64 = 0
+            var first = 0
+            let consumer = self.consumer
+            return { chunk in
+                let start = position
+                let end = start + UInt64(chunk.count)
+                position = end
+                while first < mine.count, all[mine[first]].offset + UInt64(all[mine[first]].count) <= start { first += 1 }
+                var k = first
+                while k < mine.count {
+                    let piece = all[mine[k]]
+                    if piece.offset >= end { break }
+                    let from = max(piece.offset, start)
+                    let to = min(piece.offset + UInt64(piece.count), end)
+                    if to > from {
+                        consumer.consume(set: set, piece: mine[k], position: from - piece.offset,
+                                         bytes: UnsafeRawBufferPointer(rebasing: chunk[Int(from - start)..<Int(to - start)]))
+                    }
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// After the pass: checks the plans against the whole checkpoint and delivers what is left.
+    func finish(_ checkpoint: Checkpoint) throws(CheckpointError) {
+        var finals: [Int: [PageRequest]] = [:]
+        for set in checkpoint.imageSets.indices {
+            let pieces = try consumer.pieces(ofSet: set, in: checkpoint)
+            if !pieces.isEmpty { finals[set] = pieces }
+        }
+        // A plan that differs from the final one served the wrong pieces: start over.
+        let agrees = finals.allSatisfy { set, pieces in
+            guard let planned = planned[set] else { return true }
+            return planned == pieces
+        } && planned.allSatisfy { set, pieces in pieces.isEmpty || finals[set] == pieces }
+        if invalid || !agrees {
+            if !invalid { consumer.reset() }
+            served = []
+        }
+        for (set, pieces) in finals.sorted(by: { $0.key < $1.key }) {
+            var byFile: [PagesFile: [Int]] = [:]
+            for (i, p) in pieces.enumerated() where !served.contains(p.file) { byFile[p.file, default: []].append(i) }
+            guard !byFile.isEmpty else { continue }
+            try checkpoint.streamPieces(byFile: byFile, pieces: pieces.map { ($0.file, $0.offset, UInt64($0.count)) }) { i, position, slice in
+                consumer.consume(set: set, piece: i, position: position, bytes: slice)
+            }
+        }
+    }
+}
+
+/// Reads the command line and environment of every process while the checkpoint is opened:
+/// `inspect --all` and `ps` make one pass over a compressed archive however many processes it holds.
+///
+/// ```swift
+/// let reader = ProcessStringsReader()
+/// let checkpoint = try Checkpoint.open("ck.tar.zst", streaming: reader)
+/// for s in try reader.strings(in: checkpoint) { print(s.pid, s.commandLine ?? []) }
+/// ```
+public final class ProcessStringsReader: PageStreamConsumer {
+    /// Whether environments are read as well as command lines.
+    public let environment: Bool
+    /// The bytes of each range (argv or environ of a pid), filled as pieces arrive.
+    private var buffers: [Key: [UInt8]] = [:]
+    /// Per set, what each piece is: whose range, and where in it.
+    private var targets: [Int: [(key: Key, at: Int)]] = [:]
+
+    struct Key: Hashable { var pid: UInt32; var environment: Bool }
+
+    /// A reader of command lines, and of environments unless `environment` is false.
+    public init(environment: Bool = true) {
+        self.environment = environment
+    }
+
+    /// The argv and environ ranges of every process with an address space, by pid.
+    private func ranges(_ c: Checkpoint) -> [(key: Key, range: Range<UInt64>)] {
+        var out: [(Key, Range<UInt64>)] = []
+        for p in c.processes.sorted(by: { $0.pid < $1.pid }) {
+            guard let mm = p.memory else { continue }
+            out.append((Key(pid: p.pid, environment: false), mm.argumentsStart..<max(mm.argumentsStart, mm.argumentsEnd)))
+            if environment { out.append((Key(pid: p.pid, environment: true), mm.environmentStart..<max(mm.environmentStart, mm.environmentEnd))) }
+        }
+        return out.filter { !$0.1.isEmpty && $0.1.count <= 1 << 20 }
+    }
+
+    public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+        var requests: [PageRequest] = []
+        var mine: [(Key, Int)] = []
+        for (key, range) in ranges(checkpoint) {
+            guard let space = (try? checkpoint.addressSpace(key.pid)) ?? nil else { continue }
+            for piece in space.pieces(address: range.lowerBound, length: UInt64(range.count)) {
+                guard case .file(let file, let offset) = piece.location, file.set == set else { continue }
+                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+                mine.append((key, Int(piece.address - range.lowerBound)))
+            }
+        }
+        targets[set] = mine
+        return requests
+    }
+
+    public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
+        guard let (key, at) = targets[set]?[piece] else { return }
+        let start = at + Int(position)
+        if buffers[key] == nil { buffers[key] = [] }
+        if buffers[key]!.count < start + bytes.count { buffers[key]!.append(contentsOf: repeatElement(0, count: start + bytes.count - buffers[key]!.count)) }
+        buffers[key]!.withUnsafeMutableBytes { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[start..<start + bytes.count]).copyMemory(from: bytes)
+        }
+    }
+
+    public func reset() {
+        buffers = [:]
+    }
+
+    /// The strings of every process of `checkpoint` (the one ``Checkpoint/open(_:options:streaming:)``
+    /// returned with this reader), as ``Checkpoint/processStrings(_:environment:)`` gives them.
+    public func strings(in checkpoint: Checkpoint) -> [ProcessStrings] {
+        var out: [ProcessStrings] = []
+        for p in checkpoint.processes {
+            var s = ProcessStrings(pid: p.pid)
+            defer { out.append(s) }
+            let space: AddressSpace?
+            do { space = try checkpoint.addressSpace(p.pid) } catch {
+                s.commandLineHole = .damaged
+                if environment { s.environmentHole = .damaged }
+                continue
+            }
+            guard let mm = p.memory, let space else { continue }
+            var wanted = [(false, mm.argumentsStart, mm.argumentsEnd)]
+            if environment { wanted.append((true, mm.environmentStart, mm.environmentEnd)) }
+            for (isEnvironment, start, end) in wanted {
+                var strings: [String]?
+                var hole: MemoryHole?
+                if end == start {
+                    strings = []
+                } else if end > start, end - start <= 1 << 20 {
+                    let bytes = buffers[Key(pid: p.pid, environment: isEnvironment)] ?? []
+                    var text: [UInt8] = []
+                    for piece in space.pieces(address: start, length: end - start) {
+                        if case .hole(let why) = piece.location { hole = why; break }
+                        let from = Int(piece.address - start), to = from + Int(piece.length)
+                        guard to <= bytes.count else { hole = .damaged; break }
+                        text += bytes[from..<to]
+                    }
+                    if hole == nil {
+                        if text.last == 0 { text.removeLast() }
+                        strings = text.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                    }
+                }
+                if isEnvironment { (s.environment, s.environmentHole) = (strings, hole) } else { (s.commandLine, s.commandLineHole) = (strings, hole) }
+            }
+        }
+        return out
+    }
+}

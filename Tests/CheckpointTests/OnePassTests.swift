@@ -1,0 +1,92 @@
+import CheckpointArchive
+import Foundation
+import Synchronization
+import Testing
+@testable import Checkpoint
+
+/// One pass over a compressed archive per command: page reads ride on the pass that opens it.
+@Suite("One pass")
+struct OnePassTests {
+    /// Counts the passes over an archive: the progress reporter restarts from 0 with each one.
+    final class PassCounter: Sendable {
+        let state = Mutex<(passes: Int, last: UInt64)>((0, 0))
+        var passes: Int { state.withLock { $0.passes } }
+        var reporter: @Sendable (UInt64, UInt64) -> Void {
+            { done, _ in self.state.withLock { s in
+                if done <= s.last || s.passes == 0 { s.passes += 1 }
+                s.last = done
+            } }
+        }
+    }
+
+    static func strings(_ path: String, previous: String? = nil) throws -> (strings: [ProcessStrings], passes: Int) {
+        let counter = PassCounter()
+        let reader = ProcessStringsReader()
+        let c = try Checkpoint.open(path, options: .init(previous: previous, source: .init(progress: counter.reporter)), streaming: reader)
+        return (reader.strings(in: c), counter.passes)
+    }
+
+    @Test(arguments: ["podman/ck-basic.zstd.tar.zst", "podman/ck-basic.gzip.tar.gz"])
+    func commandLinesRideOnTheOpeningPass(_ fixture: String) throws {
+        let expected = try Checkpoint.open(Fixture.path("podman/ck-basic.none.tar")).processStrings()
+        let (strings, passes) = try Self.strings(Fixture.path(fixture))
+        #expect(passes == 1)
+        #expect(strings == expected)
+        // notes: the marker's argv.
+        #expect(strings.first { $0.pid == 7 }?.commandLine == ["/bin/marker", "CKPT-MARKER-PODMAN", "/tmp/m.pid"])
+        // Without the reader, a batch read afterwards costs a second pass.
+        let counter = PassCounter()
+        let c = try Checkpoint.open(Fixture.path(fixture), options: .init(source: .init(progress: counter.reporter)))
+        #expect(try c.processStrings() == expected)
+        #expect(counter.passes == 2)
+    }
+
+    /// Podman's export with its pre-checkpoint (`--with-previous`): checkpoint/ then pre-checkpoint/
+    /// in one zstd tar; the command line is in pages of both sets.
+    @Test func parentsInTheSameArchiveRideToo() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/dump"), toPath: dir.appendingPathComponent("checkpoint").path)
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre2"), toPath: dir.appendingPathComponent("pre-checkpoint").path)
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre1"), toPath: dir.appendingPathComponent("pre-checkpoint-0").path)
+        for (link, target) in [("checkpoint/parent", "../pre-checkpoint"), ("pre-checkpoint/parent", "../pre-checkpoint-0")] {
+            try fm.removeItem(atPath: dir.appendingPathComponent(link).path)
+            try fm.createSymbolicLink(atPath: dir.appendingPathComponent(link).path, withDestinationPath: target)
+        }
+        let tar = dir.appendingPathComponent("ck.tar").path
+        // Sorted by name, as the engines write their archives (a directory walk in lexical order).
+        try Fixture.run("/usr/bin/tar", ["--sort=name", "-cf", tar, "-C", dir.path, "checkpoint", "pre-checkpoint", "pre-checkpoint-0"])
+        try Fixture.run("/usr/bin/zstd", ["-q", tar, "-o", tar + ".zst"])
+        let (strings, passes) = try Self.strings(tar + ".zst")
+        #expect(passes == 1)
+        #expect(strings == (try Checkpoint.open(tar).processStrings()))
+        #expect(strings.first?.commandLine == ["/tmp/fixtures/src/marker", "CKPT-MARKER-INCR", "/tmp/fxrun/incr.pid"])
+        #expect(strings.first?.environment == ["CKPT_ENV_MARKER=CKPT-ENV-INCR", "PATH=/usr/bin:/bin"])
+    }
+
+    /// An archive whose metadata follows its pages cannot be served during the pass: the answer is
+    /// the same, with a second pass.
+    @Test func metadataAfterThePagesStillGivesTheAnswer() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Fixture.run("/usr/bin/tar", ["-xf", Fixture.path("podman/ck-basic.none.tar"), "-C", dir.path])
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("checkpoint").path).sorted()
+        let pages = names.filter { $0.hasPrefix("pages-") }.map { "checkpoint/" + $0 }
+        let rest = names.filter { !$0.hasPrefix("pages-") }.map { "checkpoint/" + $0 }
+        let tar = dir.appendingPathComponent("reordered.tar").path
+        try Fixture.run("/usr/bin/tar", ["-cf", tar, "-C", dir.path, "--no-recursion", "checkpoint"] + pages + rest + ["config.dump", "spec.dump"])
+        try Fixture.run("/usr/bin/zstd", ["-q", tar, "-o", tar + ".zst"])
+        let (strings, passes) = try Self.strings(tar + ".zst")
+        #expect(passes == 2)
+        #expect(strings == (try Checkpoint.open(Fixture.path("podman/ck-basic.none.tar")).processStrings()))
+    }
+
+    @Test func plainTarsAndDirectoriesReadByPosition() throws {
+        for fixture in ["podman/ck-basic.none.tar", "raw/proc-tree"] {
+            let expected = try Checkpoint.open(Fixture.path(fixture)).processStrings()
+            let (strings, _) = try Self.strings(Fixture.path(fixture))
+            #expect(strings == expected, "\(fixture)")
+        }
+    }
+}
