@@ -113,6 +113,21 @@ struct Loader {
         warnings += engineWarnings
         warnings += parts.warnings
         var engine = parsedEngine
+        // containerd's CRI archive (PODS.md §7): `status` and `status.dump` are containerd's alone,
+        // whatever the spec's annotations say (a container made without the CRI has none).
+        if parts.containerd == nil, engine.engine == .podman || engine.engine == .criu, member("status") != nil || member("status.dump") != nil {
+            engine.engine = .containerd
+        }
+        if engine.engine == .containerd, let bytes = readTop("status.dump", maxBytes: 4 << 20),
+           let (status, _) = try? StrictJSON.parse(bytes), status.members != nil {
+            let s = CRIContainerStatus(status)
+            engine.containerName = engine.containerName ?? s.name
+            engine.containerID = engine.containerID ?? s.id
+            engine.imageName = engine.imageName ?? s.image
+            engine.imageRef = engine.imageRef ?? s.imageRef
+            engine.podName = engine.podName ?? s.labels["io.kubernetes.pod.name"]
+            engine.namespace = engine.namespace ?? s.labels["io.kubernetes.pod.namespace"]
+        }
         if let containerd = parts.containerd {
             // The spec of containerd's checkpoint image carries no engine annotations.
             engine.engine = .containerd
