@@ -338,6 +338,9 @@ struct Loader {
             sizes.total = size
         } else if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? UInt64 {
             sizes.total = size
+        } else {
+            // A part of another source (a container's directory inside a pod tar): its members.
+            sizes.total = source.members.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) }
         }
         let imagePrefix = source.imagesDirectory.isEmpty ? "" : source.imagesDirectory + "/"
         for member in source.members where member.kind == .file {

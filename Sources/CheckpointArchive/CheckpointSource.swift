@@ -176,7 +176,8 @@ public struct CheckpointSource: Sendable {
             return try Self.open(file: OpenFile(region: dataOffset..<dataOffset + target.size, of: file), path: label, options: options)
         }
         if let filePath = target.filePath {
-            return try Self.open(path: filePath, options: options)
+            // Named by the directory as the user gave it (and where it is inside).
+            return try Self.open(file: OpenFile.open(filePath, source: label), path: path + "/" + target.escapedName, options: options)
         }
         if let index = target.index, let data = retained[index] {
             return try Self.open(file: OpenFile(memory: data), path: label, options: options)

@@ -18,11 +18,15 @@ enum Report {
         }
     }
 
-    /// The one-line facts `show` prints.
-    static func summary(_ c: Checkpoint) -> JSONValue {
+    /// The one-line facts `show` prints; with the pod and the container's name for a container of a pod.
+    static func summary(_ c: Checkpoint, pod: PodCheckpoint? = nil, container: String? = nil) -> JSONValue {
         let e = c.engine
         return .object([
-            ("path", .string(RawPath.display(c.path))),
+            ("path", .string(RawPath.display(pod?.path ?? c.path))),
+            ("pod", pod.map { p in
+                .object([("name", str(p.pod.name)), ("namespace", str(p.pod.namespace)), ("variant", .string(p.variant.rawValue)),
+                         ("container", str(container)), ("location", str(p.container(named: container ?? "")?.location))])
+            } ?? .null),
             ("source", .string(sourceKind(c.source.kind))),
             ("engine", .string(e.engine.rawValue)),
             ("container", str(e.containerName)),

@@ -24,9 +24,12 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Everything above.") var all = false
     @Option(name: .long, help: "Only this process and its descendants.") var pid: UInt32?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
-        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
+        let targets = try pods.targets(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
+        if let pod = targets.pod { return try inspectPod(pod, targets) }
+        let checkpoint = targets.items[0].checkpoint
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {

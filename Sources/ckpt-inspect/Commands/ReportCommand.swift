@@ -15,9 +15,12 @@ struct HTMLReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Overwrite the output file.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        if let pod = targets.pod { return try reportPod(pod, targets) }
+        let c = targets.items[0].checkpoint
         var findings: [(severity: String, id: String, message: String)] = []
         let progress = diagnostics.reading(path)
         defer { progress.finish() }
