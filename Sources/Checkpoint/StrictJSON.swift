@@ -51,7 +51,14 @@ package enum StrictJSON {
         }
 
         mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[position]) { position += 1 }
+            bytes.withUnsafeBufferPointer { b in
+                while position < b.count {
+                    switch b[position] {
+                    case 0x20, 0x09, 0x0a, 0x0d: position += 1
+                    default: return
+                    }
+                }
+            }
         }
 
         mutating func value(path: String, depth: Int) throws(Failure) -> JSONValue {

@@ -315,12 +315,14 @@ struct PodWalk {
                 checkArchive(c, at: at)
             } else {
                 let directory = pod.memberPath(c.location)
+                // The key of pod.options' map: the CRI name in C, containerd's full name in D.
+                let key = variant == .containerdPodArchive ? (c.fullName ?? c.name) : c.name
                 if !pod.source.members.contains(where: { $0.path == directory && $0.kind == .directory }) {
                     add("pod.options.directory", .error, "\"\(c.location)\" is not a directory of the pod checkpoint", file: "pod.options",
-                        field: "containers.\(c.fullName ?? c.name)")
+                        field: "containers.\(key)")
                 } else if c.id.map({ $0.count != 64 || !$0.allSatisfy(\.isHexDigit) }) ?? true {
                     add("pod.options.directory", .warning, "\"\(c.location)\" is not named <container id>-<name>", file: "pod.options",
-                        field: "containers.\(c.fullName ?? c.name)")
+                        field: "containers.\(key)")
                 }
             }
         }
