@@ -99,6 +99,30 @@ import Testing
         for r in reports { #expect(try Self.schema("verify").validate(try #require(r["report"])) == []) }
     }
 
+    @Test(arguments: variants)
+    func memoryDiffAndReportOnEveryVariant(_ fixture: String) throws {
+        let path = CLI.fixture(fixture)
+        let inject = String(Self.workerPIDs(fixture)[1])
+        // inject's RWX region holds its ELF header copy and the marker at +0x1000 (notes/*-nfx-ck.txt).
+        let read = try CLI.run(["mem", "read", path, "--container", "worker", "--pid", inject, "--address", "0x13371000", "--length", "26", "--raw"])
+        #expect(read.stdout == "DEV-RWX-ELFCOPY-MARKER-7Q2", "\(read.stderr)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pods-dump-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dump = try CLI.run(["mem", "dump", path, "--container", "worker", "--pid", inject, "--vma", "0x13370000", "-o", dir.path])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let region = try Data(contentsOf: dir.appendingPathComponent("worker/\(inject)-13370000-13372000.bin"))
+        #expect(region.prefix(4) == Data([0x7f, 0x45, 0x4c, 0x46]))
+        let diff = try CLI.run(["diff", "--only", "processes,memory", path, path])
+        #expect(diff.status == 0, "\(diff.stdout)")
+        #expect(diff.stdout.contains("containers: 0 added, 0 removed, 0 changed, 2 equal"))
+        let html = dir.appendingPathExtension("html")
+        defer { try? FileManager.default.removeItem(at: html) }
+        let report = try CLI.run(["report", path, "-o", html.path])
+        #expect(report.status == 0, "\(report.stderr)")
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.contains("<h1>Pod checkpoint report: default/store</h1>") && page.contains("Container worker"))
+    }
+
     @Test func containerSelection() throws {
         let path = CLI.fixture("pods/containerd-pod-archive.tar")
         let ps = try CLI.run(["ps", "--container", "web", path])
