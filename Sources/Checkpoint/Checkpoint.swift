@@ -106,8 +106,12 @@ public struct Checkpoint: Sendable {
 
     /// The path the checkpoint was opened from.
     public let path: String
-    /// The archive or directory.
+    /// The archive or directory the checkpoint's members are in (for an OCI checkpoint image, the
+    /// layer Podman packed the archive in, or containerd's CRIU tar).
     public let source: CheckpointSource
+    /// The OCI image layout the checkpoint was read from, when it was one (``source`` is then a
+    /// blob of it).
+    public let imageLayout: CheckpointSource?
     /// The checkpoint's own images.
     public let images: ImageSet
     /// What the engine recorded (`config.dump`, `spec.dump`, `network.status`); engine ``Engine/criu`` for a
@@ -210,28 +214,56 @@ public struct Checkpoint: Sendable {
 
     /// Opens any checkpoint; see the type's documentation for what `path` may be. `-` reads stdin.
     public static func open(_ path: String, options: Options = Options()) throws(CheckpointError) -> Checkpoint {
-        var source: CheckpointSource
+        let source: CheckpointSource
         do {
             source = try CheckpointSource.open(path: path, options: options.source)
         } catch {
             throw CheckpointError(error)
         }
+        return try open(source: source, options: options)
+    }
+
+    /// Opens the checkpoint in an already opened source: an archive, a directory, an OCI image
+    /// layout, or a part of another source (a container of a pod checkpoint:
+    /// ``CheckpointSource/openNested(_:options:)``, ``CheckpointSource/subtree(_:)``). The
+    /// checkpoint's ``path`` is the source's.
+    public static func open(source: CheckpointSource, options: Options = Options()) throws(CheckpointError) -> Checkpoint {
+        try open(source: source, options: options, streaming: nil)
+    }
+
+    /// Opens the checkpoint in `source` (opened with `session`'s visitor) and delivers the pieces
+    /// `session`'s consumer asks for that the opening pass did not (see ``PageStreamConsumer``).
+    public static func open(source: CheckpointSource, options: Options = Options(), streaming session: PageStreamSession?) throws(CheckpointError) -> Checkpoint {
+        var images = source
+        var parts = EngineParts()
         var ociAnnotations: [String: String]?
-        if let oci = try OCICheckpointImage.open(source, options: options.source) {
-            source = oci.layer
-            ociAnnotations = oci.annotations
+        switch try OCICheckpointImage.open(source, options: options.source) {
+        case .podman(let layer, let annotations)?:
+            images = layer
+            ociAnnotations = annotations
+            parts.imageLayout = source
+        case .containerd(let criu, let containerd)?:
+            images = criu
+            parts = containerd
+        case nil:
+            break
         }
+        // The visitor saw an image layout's blobs, not the checkpoint's members: its pass served nothing.
+        if images.path != source.path || images.members.count != source.members.count { session?.invalidate() }
         var previous: CheckpointSource?
         if let p = options.previous {
             do {
-                previous = try CheckpointSource.open(path: p, options: options.source)
+                previous = try CheckpointSource.open(path: p, options: options.source, visitor: session?.visitorFor(images))
             } catch {
                 throw CheckpointError(error)
             }
         }
-        var loader = Loader(path: path, source: source, previous: previous, options: options)
+        var loader = Loader(path: source.path, source: images, previous: previous, options: options)
         loader.ociAnnotations = ociAnnotations
-        return try loader.load()
+        loader.parts = parts
+        let checkpoint = try loader.load()
+        try session?.finish(checkpoint)
+        return checkpoint
     }
 
     init(path: String, source: CheckpointSource, images: ImageSet, engine: EngineMetadata, inventory: Inventory?,
@@ -241,11 +273,12 @@ public struct Checkpoint: Sendable {
          dumpLog: String?, restoreLog: String?, deletedFiles: [String], descriptors: [String],
          rootfsDiff: [NestedFile], devshm: [NestedFile], volumes: [String: [NestedFile]], tmpfs: [String: [NestedFile]],
          sizes: Sizes, facts: Facts, warnings: [String], parents: [ImageSet], unreadableImages: [String: String],
-         processTree: ProcessTreeSource) {
+         processTree: ProcessTreeSource, imageLayout: CheckpointSource?) {
         self.unreadableImages = unreadableImages
         self.processTree = processTree
         self.path = path
         self.source = source
+        self.imageLayout = imageLayout
         self.images = images
         self.engine = engine
         self.inventory = inventory

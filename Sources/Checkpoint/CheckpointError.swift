@@ -7,7 +7,7 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
     /// What kind of failure this is. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case archive, image, missingImage, notACheckpoint, missingParent, inconsistent, output
+            case archive, image, missingImage, notACheckpoint, missingParent, inconsistent, output, limitExceeded, malformed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -25,6 +25,10 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let inconsistent = Code(.inconsistent)
         /// Writing to the caller's output file failed (a full disk, a closed descriptor...).
         public static let output = Code(.output)
+        /// A size or count is beyond a hard limit (a pod checkpoint's manifest over 16 MiB, more than 1,024 containers...).
+        public static let limitExceeded = Code(.limitExceeded)
+        /// A metadata file (a pod checkpoint's manifest, `pod-config.json`, `pod.options`) is not what its writer writes.
+        public static let malformed = Code(.malformed)
         /// The code's name (`missingParent`).
         public var description: String { value.rawValue }
     }

@@ -79,6 +79,9 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     public var selinuxLabel: String?
     /// The SELinux label of the container's mounts (`linux.mountLabel`).
     public var mountLabel: String?
+    /// containerd's checkpoint image facts (base image, runtime, runc's options, blobs), when the
+    /// checkpoint was read from one.
+    public var containerdImage: ContainerdCheckpointImage?
 
     /// Metadata with only the engine set; everything else empty.
     public init(engine: Engine) {

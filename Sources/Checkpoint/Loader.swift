@@ -12,6 +12,8 @@ struct Loader {
     var ociAnnotations: [String: String]?
     /// Images that are present but could not be read, with the located error.
     var unreadableImages: [String: String] = [:]
+    /// Parts kept outside `source` (containerd's checkpoint image).
+    var parts = EngineParts()
 
     init(path: String, source: CheckpointSource, previous: CheckpointSource?, options: Checkpoint.Options) {
         self.path = path
@@ -22,6 +24,7 @@ struct Loader {
 
     /// Reads a top-level (engine) member, if present.
     mutating func readTop(_ name: String, maxBytes: Int = CheckpointSource.defaultReadLimit) -> [UInt8]? {
+        if let bytes = parts.files[name] { return bytes }
         do {
             guard let member = try source.member(named: name), let target = try source.resolve(member), target.kind == .file else { return nil }
             return try source.read(target, maxBytes: maxBytes)
@@ -36,9 +39,9 @@ struct Loader {
         return target
     }
 
-    mutating func listNested(_ member: ArchiveMember) -> [Checkpoint.NestedFile] {
+    mutating func listNested(_ member: ArchiveMember, in other: CheckpointSource? = nil) -> [Checkpoint.NestedFile] {
         do {
-            return try source.listNestedArchive(member).map { m in
+            return try (other ?? source).listNestedArchive(member).map { m in
                 let type: String =
                     switch m.kind {
                     case .file: "file"
@@ -108,7 +111,30 @@ struct Loader {
         let (parsedEngine, engineWarnings) = EngineMetadata.parse(
             configDump: readTop("config.dump"), specDump: readTop("spec.dump"), networkStatus: readTop("network.status"))
         warnings += engineWarnings
+        warnings += parts.warnings
         var engine = parsedEngine
+        // containerd's CRI archive (PODS.md §7): `status` and `status.dump` are containerd's alone,
+        // whatever the spec's annotations say (a container made without the CRI has none).
+        if parts.containerd == nil, engine.engine == .podman || engine.engine == .criu, member("status") != nil || member("status.dump") != nil {
+            engine.engine = .containerd
+        }
+        if engine.engine == .containerd, let bytes = readTop("status.dump", maxBytes: 4 << 20),
+           let (status, _) = try? StrictJSON.parse(bytes), status.members != nil {
+            let s = CRIContainerStatus(status)
+            engine.containerName = engine.containerName ?? s.name
+            engine.containerID = engine.containerID ?? s.id
+            engine.imageName = engine.imageName ?? s.image
+            engine.imageRef = engine.imageRef ?? s.imageRef
+            engine.podName = engine.podName ?? s.labels["io.kubernetes.pod.name"]
+            engine.namespace = engine.namespace ?? s.labels["io.kubernetes.pod.namespace"]
+        }
+        if let containerd = parts.containerd {
+            // The spec of containerd's checkpoint image carries no engine annotations.
+            engine.engine = .containerd
+            engine.containerdImage = containerd
+            engine.runtime = engine.runtime ?? containerd.runtime
+            engine.imageName = engine.imageName ?? containerd.baseImage
+        }
         if let oci = ociAnnotations {
             engine.ociAnnotations = oci
             // Checkpoint images carry the container's facts as annotations.
@@ -302,12 +328,19 @@ struct Loader {
 
         // Nested archives and sizes.
         var sizes = Checkpoint.Sizes(total: 0, images: 0, pages: 0, gpuPages: 0, rootfsDiff: 0, volumes: 0, devshm: 0, tmpfs: 0)
-        if case .directory = source.kind {
+        if let total = parts.totalSize {
+            sizes.total = total
+        } else if case .directory = source.kind {
             sizes.total = source.members.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) }
         } else if let streamed = source.streamBytes {
             sizes.total = streamed  // stdin: the bytes read from it
+        } else if let size = source.archiveSize {
+            sizes.total = size
         } else if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? UInt64 {
             sizes.total = size
+        } else {
+            // A part of another source (a container's directory inside a pod tar): its members.
+            sizes.total = source.members.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) }
         }
         let imagePrefix = source.imagesDirectory.isEmpty ? "" : source.imagesDirectory + "/"
         for member in source.members where member.kind == .file {
@@ -322,12 +355,17 @@ struct Loader {
             else if base.hasPrefix("tmpfs-") && base.hasSuffix(".tar.gz.img") { sizes.tmpfs += member.size }
             else if base.hasSuffix(".img") { sizes.images += member.size }
         }
+        if let (_, layer) = parts.rootfsDiff { sizes.rootfsDiff = layer.size }
         var rootfsDiff: [Checkpoint.NestedFile] = []
         var devshm: [Checkpoint.NestedFile] = []
         var volumes: [String: [Checkpoint.NestedFile]] = [:]
         var tmpfs: [String: [Checkpoint.NestedFile]] = [:]
         if options.listNestedArchives {
-            if let m = member("rootfs-diff.tar"), m.kind == .file { rootfsDiff = listNested(m) }
+            if let (layout, layer) = parts.rootfsDiff {
+                rootfsDiff = listNested(layer, in: layout)
+            } else if let m = member("rootfs-diff.tar"), m.kind == .file {
+                rootfsDiff = listNested(m)
+            }
             if let m = member("devshm-checkpoint.tar"), m.kind == .file { devshm = listNested(m) }
             for m in source.members where m.kind == .file && m.path.hasPrefix("volumes/") && m.path.hasSuffix(".tar") {
                 let name = String(m.path.dropFirst("volumes/".count).dropLast(4))
@@ -366,7 +404,7 @@ struct Loader {
             seccomp: seccomp, dumpStats: stats?.dump, restoreStats: restoreStats?.restore, dumpLog: dumpLog, restoreLog: restoreLog,
             deletedFiles: deleted, descriptors: descriptors, rootfsDiff: rootfsDiff, devshm: devshm, volumes: volumes,
             tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents, unreadableImages: unreadableImages,
-            processTree: treeSource)
+            processTree: treeSource, imageLayout: parts.imageLayout)
         checkpoint.missingParents = checkpoint.findMissingParents(link: parentGap.link, reason: parentGap.reason)
         return checkpoint
     }

@@ -1,14 +1,17 @@
 import CheckpointArchive
 import Foundation
 
-/// A checkpoint packed as an OCI image (`podman container checkpoint --create-image`, then
-/// `podman save --format oci-archive`, or buildah from an archive): an image layout directory or an
-/// `oci-archive` tar whose single layer holds the checkpoint archive's members.
-struct OCICheckpointImage {
-    /// The layer's source, opened in place.
-    var layer: CheckpointSource
-    /// Annotations of the manifest and of its index entry (`org.criu.checkpoint.*`, `io.podman.annotations.checkpoint.*`).
-    var annotations: [String: String]
+/// A checkpoint packed as an OCI image, an image layout directory or an `oci-archive` tar of one:
+/// - Podman's (`podman container checkpoint --create-image`, then `podman save --format oci-archive`,
+///   or buildah from an archive): the single layer of the manifest holds the checkpoint archive's members;
+/// - containerd's (`ctr container checkpoint --task --rw --image`, and the per-container archive of
+///   containerd's pod checkpoints): an index of separate blobs, see ``ContainerdCheckpointImage``.
+enum OCICheckpointImage {
+    /// Podman's layout: the layer's source, opened in place, and the annotations of the manifest
+    /// and of its index entry (`org.criu.checkpoint.*`, `io.podman.annotations.checkpoint.*`).
+    case podman(layer: CheckpointSource, annotations: [String: String])
+    /// containerd's layout: the CRIU tar's source, opened in place, and the other parts.
+    case containerd(images: CheckpointSource, parts: EngineParts)
 
     /// Recognises an OCI layout (`oci-layout` + `index.json`) in `source`; nil when it is not one.
     static func open(_ source: CheckpointSource, options: CheckpointSource.Options) throws(CheckpointError) -> OCICheckpointImage? {
@@ -25,12 +28,13 @@ struct OCICheckpointImage {
             }
             return object
         }
-        func blob(_ digest: String?) throws(CheckpointError) -> ArchiveMember {
-            guard let digest, digest.hasPrefix("sha256:"), digest.dropFirst(7).allSatisfy(\.isHexDigit) else {
-                throw CheckpointError(.notACheckpoint, source: source.path, file: "index.json", message: "unsupported or missing digest \(digest ?? "-")")
+        func blob(_ digest: String?, _ reference: String) throws(CheckpointError) -> ArchiveMember {
+            guard let digest, digest.hasPrefix("sha256:"), digest.count == 71, digest.dropFirst(7).allSatisfy(\.isHexDigit) else {
+                throw CheckpointError(.notACheckpoint, source: source.path, file: reference, message: "unsupported or missing digest \(digest ?? "-")")
             }
             guard let m = member("blobs/sha256/" + digest.dropFirst(7)) else {
-                throw CheckpointError(.missingImage, source: source.path, file: "blobs/sha256/" + digest.dropFirst(7), message: "blob is missing")
+                throw CheckpointError(.missingImage, source: source.path, file: "blobs/sha256/" + digest.dropFirst(7),
+                                      message: "blob is missing (named by \(reference))")
             }
             return m
         }
@@ -38,19 +42,43 @@ struct OCICheckpointImage {
         guard let manifests = index["manifests"] as? [[String: Any]], !manifests.isEmpty else {
             throw CheckpointError(.notACheckpoint, source: source.path, file: "index.json", message: "no manifests")
         }
-        // Prefer a manifest annotated as a checkpoint.
-        let chosen = manifests.first { m in
+        let outer = ContainerdCheckpointImage.OuterIndex(
+            schemaVersion: (index["schemaVersion"] as? NSNumber)?.intValue, hasAnnotations: index["annotations"] != nil,
+            manifestCount: manifests.count)
+        func isContainerd(_ descriptors: Any?) -> Bool {
+            (descriptors as? [[String: Any]] ?? []).contains { $0["mediaType"] as? String == ContainerdCheckpointImage.MediaType.criuTar }
+        }
+        // index.json may itself be containerd's checkpoint index.
+        if isContainerd(manifests) {
+            let (images, parts) = try ContainerdCheckpointImage.read(
+                index: index, reference: "index.json", outer: outer, entryAnnotations: [:], layout: source, options: options, blob: blob, json: json)
+            return .containerd(images: images, parts: parts)
+        }
+        // Prefer a manifest annotated as a checkpoint, then containerd's checkpoint index.
+        let annotated = manifests.firstIndex { m in
             ((m["annotations"] as? [String: String]) ?? [:]).keys.contains { $0.hasPrefix("org.criu.checkpoint") || $0.hasPrefix("io.podman.annotations.checkpoint") }
-        } ?? manifests[0]
+        }
+        for (i, m) in manifests.enumerated() where annotated == nil && m["mediaType"] as? String == ContainerdCheckpointImage.MediaType.index {
+            let reference = "index.json/manifests[\(i)]"
+            let inner = try json(try blob(m["digest"] as? String, reference), "\(reference) (image index)")
+            guard isContainerd(inner["manifests"]) else { continue }
+            let (images, parts) = try ContainerdCheckpointImage.read(
+                index: inner, reference: reference, outer: outer, entryAnnotations: m["annotations"] as? [String: String] ?? [:],
+                layout: source, options: options, blob: blob, json: json)
+            return .containerd(images: images, parts: parts)
+        }
+        let chosen = manifests[annotated ?? 0]
         var annotations = chosen["annotations"] as? [String: String] ?? [:]
-        let manifest = try json(try blob(chosen["digest"] as? String), "manifest")
+        let manifest = try json(try blob(chosen["digest"] as? String, "index.json/manifests[\(annotated ?? 0)]"), "manifest")
         for (k, v) in manifest["annotations"] as? [String: String] ?? [:] { annotations[k] = v }
         guard let layers = manifest["layers"] as? [[String: Any]], let last = layers.last else {
-            throw CheckpointError(.notACheckpoint, source: source.path, file: "manifest", message: "the image has no layers")
+            let kind = (manifest["manifests"] != nil) ? "an image index without containerd's checkpoint descriptors" : "an image without layers"
+            throw CheckpointError(.notACheckpoint, source: source.path, file: "index.json/manifests[\(annotated ?? 0)]",
+                                  message: "\(kind): not a checkpoint image (Podman's has one layer holding the archive, containerd's an index with \(ContainerdCheckpointImage.MediaType.criuTar))")
         }
-        let layerMember = try blob(last["digest"] as? String)
+        let layerMember = try blob(last["digest"] as? String, "manifest layers[\(layers.count - 1)]")
         do {
-            return OCICheckpointImage(layer: try source.openNested(layerMember, options: options), annotations: annotations)
+            return .podman(layer: try source.openNested(layerMember, options: options), annotations: annotations)
         } catch {
             throw CheckpointError(error)
         }

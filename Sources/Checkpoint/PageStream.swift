@@ -1,4 +1,4 @@
-import CheckpointArchive
+public import CheckpointArchive
 import CRIUImages
 
 /// A reader of page data that rides on the pass that opens a checkpoint, so that a compressed
@@ -32,39 +32,40 @@ extension Checkpoint {
     /// as usual and the pieces read by position afterwards.
     public static func open(_ path: String, options: Options = Options(), streaming consumer: some PageStreamConsumer)
         throws(CheckpointError) -> Checkpoint {
-        let rider = Rider(consumer: consumer, path: path, options: options)
-        var source: CheckpointSource
+        let session = PageStreamSession(consumer, options: options)
+        let source: CheckpointSource
         do {
-            source = try CheckpointSource.open(path: path, options: options.source, visitor: rider.visitor(previous: nil))
+            source = try CheckpointSource.open(path: path, options: options.source, visitor: session.visitor)
         } catch {
             throw CheckpointError(error)
         }
-        var ociAnnotations: [String: String]?
-        if let oci = try OCICheckpointImage.open(source, options: options.source) {
-            source = oci.layer
-            ociAnnotations = oci.annotations
-            rider.invalidate()  // the visitor saw the image's blobs, not the checkpoint
-        }
-        var previous: CheckpointSource?
-        if let p = options.previous {
-            do {
-                previous = try CheckpointSource.open(path: p, options: options.source, visitor: rider.visitor(previous: source))
-            } catch {
-                throw CheckpointError(error)
-            }
-        }
-        var loader = Loader(path: path, source: source, previous: previous, options: options)
-        loader.ociAnnotations = ociAnnotations
-        let checkpoint = try loader.load()
-        try rider.finish(checkpoint)
-        return checkpoint
+        return try open(source: source, options: options, streaming: session)
     }
+}
+
+/// A ``PageStreamConsumer`` riding on the passes that open one checkpoint: open the source with
+/// ``visitor``, then the checkpoint with ``Checkpoint/open(source:options:streaming:)``, which
+/// delivers what the pass could not.
+public final class PageStreamSession {
+    let visitorFor: (CheckpointSource?) -> MemberVisitor
+    let invalidate: () -> Void
+    let finish: (Checkpoint) throws(CheckpointError) -> Void
+
+    /// A session for `consumer`, for a checkpoint opened with `options`.
+    public init(_ consumer: some PageStreamConsumer, options: Checkpoint.Options) {
+        let rider = Rider(consumer: consumer, options: options)
+        visitorFor = { rider.visitor(previous: $0) }
+        invalidate = { rider.invalidate() }
+        finish = { (c: Checkpoint) throws(CheckpointError) in try rider.finish(c) }
+    }
+
+    /// The visitor for ``CheckpointSource/open(path:options:visitor:)`` of the checkpoint's source.
+    public var visitor: MemberVisitor { visitorFor(nil) }
 }
 
 /// The state of one riding pass: what was planned for each set, and which pages files were served.
 final class Rider<Consumer: PageStreamConsumer> {
     let consumer: Consumer
-    let path: String
     let options: Checkpoint.Options
     /// The pieces asked for, per image set, when its first pages file was reached.
     var planned: [Int: [PageRequest]] = [:]
@@ -75,9 +76,8 @@ final class Rider<Consumer: PageStreamConsumer> {
     /// The provisional checkpoint and the member count it was built from.
     private var provisional: (members: Int, checkpoint: Checkpoint)?
 
-    init(consumer: Consumer, path: String, options: Checkpoint.Options) {
+    init(consumer: Consumer, options: Checkpoint.Options) {
         self.consumer = consumer
-        self.path = path
         var provisionalOptions = options
         provisionalOptions.listNestedArchives = false  // what the plans need is the images
         self.options = provisionalOptions
@@ -102,8 +102,8 @@ final class Rider<Consumer: PageStreamConsumer> {
                 checkpoint = p.checkpoint
             } else {
                 var loader: Loader
-                if let own { loader = Loader(path: path, source: own, previous: soFar(), options: options) }
-                else { loader = Loader(path: path, source: soFar(), previous: nil, options: options) }
+                if let own { loader = Loader(path: own.path, source: own, previous: soFar(), options: options) }
+                else { let so = soFar(); loader = Loader(path: so.path, source: so, previous: nil, options: options) }
                 guard var built = try? loader.load() else { return nil }
                 // The pass has not reached the set's other pages files yet: their sizes are unknown.
                 built.isProvisional = true

@@ -51,33 +51,45 @@ public enum Verifier {
     ///
     /// - Throws: ``CheckpointError`` `.archive` or `.notACheckpoint` when the source cannot be read at all.
     public static func verify(_ path: String, options: Options = Options()) throws(CheckpointError) -> VerificationReport {
+        try verify(source: try openSource(path, options.source), options: options)
+    }
+
+    /// Verifies the checkpoint in an already opened source (``Checkpoint/open(source:options:)``); the
+    /// report names it by the source's path. `options.source` applies to a `previous` archive only.
+    ///
+    /// - Throws: ``CheckpointError`` `.archive` or `.notACheckpoint` when the source holds no readable checkpoint.
+    public static func verify(source: CheckpointSource, options: Options = Options()) throws(CheckpointError) -> VerificationReport {
+        let path = source.path
         var checkpoint: Checkpoint?
         var openError: CheckpointError?
         do {
-            checkpoint = try Checkpoint.open(path, options: .init(previous: options.previous, source: options.source, listNestedArchives: false))
+            checkpoint = try Checkpoint.open(source: source, options: .init(previous: options.previous, source: options.source, listNestedArchives: false))
         } catch {
             if error.code == .archive || error.code == .notACheckpoint { throw error }
             openError = error
         }
-        return try verify(path: path, checkpoint: checkpoint, openError: openError, options: options)
-    }
-
-    /// Verifies a checkpoint already opened (``Checkpoint/open(_:options:)``, with the same
-    /// `previous`): no archive is read again for the structure (a compressed one is not decompressed twice).
-    public static func verify(_ checkpoint: Checkpoint, options: Options = Options()) throws(CheckpointError) -> VerificationReport {
-        try verify(path: checkpoint.path, checkpoint: checkpoint, openError: nil, options: options)
-    }
-
-    static func verify(path: String, checkpoint: Checkpoint?, openError: CheckpointError?, options: Options) throws(CheckpointError) -> VerificationReport {
         var walk: Walk
         if let checkpoint {
             walk = Walk(source: checkpoint.source, sets: checkpoint.imageSets)
         } else {
-            let source = try openSource(path, options.source)
             let own = ImageSet(source: source, directory: source.imagesDirectory, label: source.imagesDirectory.isEmpty ? "." : source.imagesDirectory)
             walk = Walk(source: source, sets: [own])
             walk.collectParents(previous: try options.previous.map { p throws(CheckpointError) in try openSource(p, options.source) })
         }
+        return finish(path: path, walk: walk, checkpoint: checkpoint, openError: openError, options: options)
+    }
+
+    /// Verifies a checkpoint already opened (a container of a ``PodCheckpoint``, or a checkpoint a
+    /// command opened for more than verify: no archive is read again); its ``Checkpoint/path``
+    /// names it in the report. `options.previous` and `options.source` are not used: the checkpoint's own
+    /// parents are checked.
+    public static func verify(_ checkpoint: Checkpoint, options: Options = Options()) -> VerificationReport {
+        finish(path: checkpoint.path, walk: Walk(source: checkpoint.source, sets: checkpoint.imageSets), checkpoint: checkpoint,
+               openError: nil, options: options)
+    }
+
+    static func finish(path: String, walk: Walk, checkpoint: Checkpoint?, openError: CheckpointError?, options: Options) -> VerificationReport {
+        var walk = walk
         walk.noteDanglingParentLinks()
         walk.checkDamage()
         walk.run()

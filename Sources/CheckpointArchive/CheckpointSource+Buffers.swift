@@ -94,9 +94,11 @@ extension CheckpointSource {
         var input = Int64(file.base + base + offset)
         var output = Int64(outputOffset)
         var done = 0
+        // A nested archive kept in memory has no descriptor: always through the buffer.
+        let inKernel = kernelCopy && file.fd >= 0
         while done < length {
-            let n = kernelCopy ? ckpt_copy_file_range(file.fd, &input, descriptor, &output, length - done) : -1
-            let err = n < 0 ? (kernelCopy ? errno : EXDEV) : 0
+            let n = inKernel ? ckpt_copy_file_range(file.fd, &input, descriptor, &output, length - done) : -1
+            let err = n < 0 ? (inKernel ? errno : EXDEV) : 0
             if n > 0 {
                 done += n
                 continue
@@ -111,7 +113,7 @@ extension CheckpointSource {
                                    message: "copy failed: \(POSIX.message(err))")
             }
             // No in-kernel copy between these two files: through a buffer.
-            kernelCopy = false
+            if inKernel { kernelCopy = false }
             // (Alignment 16: glibc serves it with malloc; a larger one uses memalign, which
             // fragments the heap when repeated.)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 16)

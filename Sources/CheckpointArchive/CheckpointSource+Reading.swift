@@ -258,8 +258,9 @@ extension CheckpointSource {
         guard let file else {
             throw ArchiveError(.notSeekable, source: path, message: "the archive cannot be read again")
         }
+        // Keyed by the position in the tar stream (a subtree's members are numbered on their own).
         var wanted: [Int: ArchiveMember] = [:]
-        for target in targets { if let index = target.index { wanted[index] = target } }
+        for target in targets { if let index = target.index { wanted[stream?.indices[index] ?? index] = target } }
         let input = ArchiveInput(.file(file), blockSize: compression == .none ? 64 << 10 : 256 << 10, progress: options.progress)
         // Decompressed on a thread of its own while `body` works on the chunks before.
         var reader = try PipedTarReader(input: input, compression: compression, source: path)
@@ -269,11 +270,13 @@ extension CheckpointSource {
         while !wanted.isEmpty, let header = try reader.next() {
             defer { index += 1 }
             guard let member = wanted.removeValue(forKey: index) else { continue }
-            guard header.rawName == member.rawName, header.size == member.size else {
+            let sameName = if let stream { ArchiveMember.normalize(header.rawName) == stream.prefix + member.pathBytes }
+                else { header.rawName == member.rawName }
+            guard sameName, header.size == member.size else {
                 throw ArchiveError(.corrupt, source: path, member: member.escapedName, offset: header.dataPosition,
                                    message: "the archive changed since it was opened")
             }
-            if let data = retained[index] {
+            if let own = member.index, let data = retained[own] {
                 try deliver(data, of: member, chunkSize: chunkSize, body: body)
                 continue
             }

@@ -119,6 +119,10 @@ public struct CheckpointSource: Sendable {
     /// before that point, and reads of the damaged member, past what was read intact, fail with
     /// ``ArchiveDamage/error``.
     public let damage: ArchiveDamage?
+    /// A ``subtree(_:)`` of a tar: the index in the tar stream of each member, and the normalised
+    /// path of the directory the members are named relative to (with its trailing `/`), for
+    /// passes over the whole stream. Nil for a source of its own.
+    let stream: (indices: [Int], prefix: [UInt8])?
 
     /// Opens a checkpoint source and indexes its members.
     ///
@@ -156,8 +160,15 @@ public struct CheckpointSource: Sendable {
         return try open(file: try OpenFile.open(path, source: path), path: path, options: options, visitor: visitor)
     }
 
-    /// Opens an archive stored as a member of a plain tar or a directory source (an OCI image layer
-    /// inside an `oci-archive`), reading it in place.
+    /// Opens an archive stored as a member (an OCI image layer inside an `oci-archive`, a
+    /// container's archive inside a pod checkpoint), reading it in place: through the outer file
+    /// for a plain tar or a directory; from memory for a member of a compressed archive or stdin
+    /// that the indexing pass kept (at most ``Options/inMemoryLimit`` bytes), so that no second
+    /// pass over the outer archive is needed.
+    ///
+    /// - Throws: ``ArchiveError``: `.notSeekable` for a bigger member of a compressed archive
+    ///   (it could only be read by decompressing the outer archive again for every read; the
+    ///   message says to decompress the outer archive first), or as ``open(path:options:)``.
     public func openNested(_ member: ArchiveMember, options: Options = Options()) throws(ArchiveError) -> CheckpointSource {
         let target = try dataMember(member)
         let label = path + ":" + target.escapedName
@@ -165,10 +176,20 @@ public struct CheckpointSource: Sendable {
             return try Self.open(file: OpenFile(region: dataOffset..<dataOffset + target.size, of: file), path: label, options: options)
         }
         if let filePath = target.filePath {
-            return try Self.open(path: filePath, options: options)
+            // Named by the directory as the user gave it (and where it is inside).
+            return try Self.open(file: OpenFile.open(filePath, source: label), path: path + "/" + target.escapedName, options: options)
         }
-        throw ArchiveError(.notSeekable, source: path, member: target.escapedName,
-                           message: "a nested archive inside a compressed archive cannot be read in place")
+        if let index = target.index, let data = retained[index] {
+            return try Self.open(file: OpenFile(memory: data), path: label, options: options)
+        }
+        let compression: String = switch kind {
+        case .tar(let c), .stdin(let c): c.rawValue
+        case .directory: "none"
+        }
+        throw ArchiveError(
+            .notSeekable, source: path, member: target.escapedName,
+            message: "this \(target.size)-byte archive inside a \(compression)-compressed archive is larger than the \(self.options.inMemoryLimit)-byte in-memory limit "
+                + "and cannot be read in place; decompress the outer archive first (a plain tar is read in place)")
     }
 
     static func open(file: OpenFile, path: String, options: Options, visitor: MemberVisitor? = nil) throws(ArchiveError) -> CheckpointSource {
@@ -227,8 +248,9 @@ public struct CheckpointSource: Sendable {
     }
 
     init(path: String, kind: Kind, index: Indexer.Result, options: Options, file: OpenFile?, root: String? = nil, base: String? = nil,
-         streamBytes: UInt64? = nil) {
+         streamBytes: UInt64? = nil, stream: (indices: [Int], prefix: [UInt8])? = nil) {
         self.path = path
+        self.stream = stream
         self.damage = index.damage
         self.streamBytes = streamBytes
         self.kind = kind
@@ -263,6 +285,13 @@ public struct CheckpointSource: Sendable {
         } else {
             imagesDirectory = "checkpoint"
         }
+    }
+
+    /// The size in bytes of the archive file (of the member, for an archive opened with
+    /// ``openNested(_:options:)``); nil for directories, stdin and a ``subtree(_:)``.
+    public var archiveSize: UInt64? {
+        guard stream == nil, case .tar = kind else { return nil }
+        return file?.size
     }
 
     /// Whether positional reads of big members are cheap (plain tar and directories).

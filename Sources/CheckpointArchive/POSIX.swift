@@ -17,12 +17,25 @@ final class OpenFile: Sendable {
     let base: UInt64
     /// The file this is a region of; it owns the descriptor.
     let owner: OpenFile?
+    /// Bytes standing in for a file (a nested archive kept in memory by the indexing pass of a
+    /// compressed archive); `fd` is then -1.
+    let memory: [UInt8]?
 
     init(fd: Int32, size: UInt64) {
         self.fd = fd
         self.size = size
         self.base = 0
         self.owner = nil
+        self.memory = nil
+    }
+
+    /// A read-only "file" over bytes in memory: reads copy from them; there is no descriptor.
+    init(memory bytes: [UInt8]) {
+        self.fd = -1
+        self.size = UInt64(bytes.count)
+        self.base = 0
+        self.owner = nil
+        self.memory = bytes
     }
 
     /// A read-only view of `range` of `file`.
@@ -31,9 +44,10 @@ final class OpenFile: Sendable {
         self.base = file.base + range.lowerBound
         self.size = min(UInt64(range.count), file.size > range.lowerBound ? file.size - range.lowerBound : 0)
         self.owner = file
+        self.memory = file.memory
     }
 
-    deinit { if owner == nil { _ = close(fd) } }
+    deinit { if owner == nil && fd >= 0 { _ = close(fd) } }
 
     /// Opens a regular file for reading.
     static func open(_ path: String, source: String, member: String? = nil, noFollow: Bool = false) throws(ArchiveError) -> OpenFile {
@@ -55,6 +69,15 @@ final class OpenFile: Sendable {
 
     /// Reads up to `buffer.count` bytes at `offset`, retrying short reads; fewer only at EOF.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Result<Int, POSIX.Failure> {
+        if let memory {
+            guard offset < size else { return .success(0) }
+            let count = Int(min(UInt64(buffer.count), size - offset))
+            let start = Int(base + offset)
+            memory.withUnsafeBytes { all in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[start..<start + count]))
+            }
+            return .success(count)
+        }
         guard base != 0 || owner != nil else { return POSIX.preadFully(fd, buffer, offset) }
         guard offset < size else { return .success(0) }
         let count = Int(min(UInt64(buffer.count), size - offset))

@@ -18,11 +18,15 @@ enum Report {
         }
     }
 
-    /// The one-line facts `show` prints.
-    static func summary(_ c: Checkpoint) -> JSONValue {
+    /// The one-line facts `show` prints; with the pod and the container's name for a container of a pod.
+    static func summary(_ c: Checkpoint, pod: PodCheckpoint? = nil, container: String? = nil) -> JSONValue {
         let e = c.engine
         return .object([
-            ("path", .string(RawPath.display(c.path))),
+            ("path", .string(RawPath.display(pod?.path ?? c.path))),
+            ("pod", pod.map { p in
+                .object([("name", str(p.pod.name)), ("namespace", str(p.pod.namespace)), ("variant", .string(p.variant.rawValue)),
+                         ("container", str(container)), ("location", str(p.container(named: container ?? "")?.location))])
+            } ?? .null),
             ("source", .string(sourceKind(c.source.kind))),
             ("engine", .string(e.engine.rawValue)),
             ("container", str(e.containerName)),
@@ -243,6 +247,34 @@ enum Report {
             ("logs", .object([("dump_log", .bool(c.dumpLog != nil)), ("restore_log", .bool(c.restoreLog != nil))])),
             ("warnings", .array(c.warnings.map { .string(RawPath.display($0)) })),
             ("oci", c.engine.ociAnnotations.map { a in .object([("annotations", .object(a.keys.sorted().map { ($0, .string(a[$0]!)) }))]) } ?? .null),
+            ("containerd", c.engine.containerdImage.map(containerd) ?? .null),
+        ])
+    }
+
+    static func annotations(_ a: [String: String]) -> JSONValue {
+        .object(a.keys.sorted().map { ($0, .string(a[$0]!)) })
+    }
+
+    /// containerd's checkpoint image (Schemas/inspect.schema.json `containerd`).
+    static func containerd(_ i: ContainerdCheckpointImage) -> JSONValue {
+        .object([
+            ("image_name", str(i.imageName)), ("reference_name", str(i.referenceName)), ("base_image", str(i.baseImage)),
+            ("base_image_manifest", str(i.baseImageManifest)), ("base_image_included", .bool(i.baseImageIncluded)),
+            ("runtime", str(i.runtime)), ("snapshotter", str(i.snapshotter)), ("spec_type", str(i.specType)),
+            ("runtime_options_type", str(i.runtimeOptionsType)),
+            ("checkpoint_options", i.checkpointOptions.map { o in
+                .object([
+                    ("exit", .bool(o.exit)), ("open_tcp", .bool(o.openTCP)), ("external_unix_sockets", .bool(o.externalUnixSockets)),
+                    ("terminal", .bool(o.terminal)), ("file_locks", .bool(o.fileLocks)),
+                    ("empty_namespaces", .array(o.emptyNamespaces.map(JSONValue.string))), ("cgroups_mode", .string(o.cgroupsMode)),
+                    ("image_path", .string(o.imagePath)), ("work_path", .string(o.workPath)),
+                ])
+            } ?? .null),
+            ("annotations", annotations(i.annotations)),
+            ("blobs", .array(i.blobs.map { b in
+                .object([("media_type", .string(b.mediaType)), ("digest", .string(b.digest)), ("size", .int(b.size)),
+                         ("reference", .string(b.reference)), ("annotations", annotations(b.annotations))])
+            })),
         ])
     }
 }

@@ -24,6 +24,7 @@ enum VersionInfo {
             magic table of CRIU \(criuRelease): \(withMagic + raw) image kinds (\(withMagic) with magic, \(raw) raw; \(legacy) only written by older CRIU)
             archives: \(engines) checkpoints, OCI checkpoint images, CRIU image directories
             compression: \(compressions)
+            pod checkpoints (KEP-5823): \(PodCheckpoint.Variant.allCases.count) layouts: \(PodCheckpoint.Variant.allCases.map(\.rawValue).joined(separator: ", "))
             """
     }
 

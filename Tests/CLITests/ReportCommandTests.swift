@@ -6,6 +6,7 @@ import Testing
         "podman/ck-basic.none.tar", "podman/ck-basic.gzip.tar.gz", "podman/ck-basic.zstd.tar.zst", "podman/ck-vol.none.tar",
         "raw/marker-static", "raw/proc-tree", "raw/fds-sockets", "raw/diff-pair/gen1", "raw/diff-pair/gen2",
         "raw/incremental/dump", "raw/incremental/pre1", "raw/incremental/pre2",
+        "containerd/nfx-ck.checkpoint-image.oci.tar",
     ]
 
     @Test(arguments: checkpoints)

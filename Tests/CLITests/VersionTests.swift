@@ -21,8 +21,8 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.count == 6, "\(result.stdout)")  // five lines and the final newline
-        guard lines.count >= 5 else { return }
+        #expect(lines.count == 7, "\(result.stdout)")  // six lines and the final newline
+        guard lines.count >= 6 else { return }
 
         let version = try #require(try Regex(#"^ckpt-inspect (\d+\.\d+\.\d+)$"#).wholeMatch(in: lines[0]))
         #expect(version.output[1].substring == "0.1.0")
@@ -36,6 +36,8 @@ import Testing
 
         #expect(lines[3] == "archives: Podman, CRI-O, containerd checkpoints, OCI checkpoint images, CRIU image directories")
         #expect(lines[4] == "compression: tar, gzip, zstd, bzip2, xz")
+        #expect(lines[5] == "pod checkpoints (KEP-5823): 6 layouts: cri-o-manifest-v1, containerd-manifest-v2, containerd-manifest-v1, "
+                + "cri-o-pod-archive, containerd-pod-archive, containerd-prototype")
     }
 
     @Test func helpOffersVersion() throws {

@@ -28,6 +28,7 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of A.") var previousA: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of B.") var previousB: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         let trouble = ExitCode(2)
@@ -66,31 +67,36 @@ struct Diff: ParsableCommand {
             // Each side's reader keeps reporting its later passes (hashing pages of a compressed archive).
             let readingA = diagnostics.reading(pathA, json: json)
             defer { readingA.finish() }
-            let a = try Checkpoint.open(RawPath.resolve(pathA), options: .init(previous: previousA.map(RawPath.resolve), source: .init(progress: readingA.reporter),
-                                                              listNestedArchives: sections.contains(.files)))
+            let sideA = try Comparand.open(pathA, previous: previousA, progress: readingA, nested: sections.contains(.files))
             readingA.finish()
             let readingB = diagnostics.reading(pathB, json: json)
             defer { readingB.finish() }
-            var openedB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: previousB.map(RawPath.resolve), source: .init(progress: readingB.reporter),
-                                                                    listNestedArchives: sections.contains(.files)))
+            let sideB = try Comparand.open(pathB, previous: previousB, progress: readingB, nested: sections.contains(.files))
+            readingB.finish()
+            // Pod checkpoints: containers paired by name (or the one --container names against a container checkpoint).
+            guard case .container(let a) = try pods.pair(sideA, sideB), case .container(let b) = try pods.pair(sideB, sideA) else {
+                return try diffPods(sideA, sideB, options: options)
+            }
+            var openedB = b
             // `diff PRE FINAL`: a final dump whose parent pre-checkpoint is missing, compared with a
             // pre-checkpoint of the same processes, takes it as its parent (unless --previous-b says otherwise).
-            if previousB == nil, a.processTree == .preDump, !openedB.missingParents.isEmpty,
+            if case .container = sideB, previousB == nil, a.processTree == .preDump, !openedB.missingParents.isEmpty,
                Set(openedB.missingParents.flatMap(\.pids)).isSubset(of: Set(a.processes.map(\.pid))) {
                 openedB = try Checkpoint.open(RawPath.resolve(pathB), options: .init(previous: RawPath.resolve(pathA), source: .init(progress: readingB.reporter),
                                                                       listNestedArchives: sections.contains(.files)))
                 diagnostics.warn("\(pathB): its parent pre-checkpoint is missing; \(pathA), a pre-checkpoint of the same processes, is used as its parent (--previous-b chooses another)")
             }
             checkpointB = openedB
-            readingB.finish()
             let comparing = diagnostics.progress("comparing memory", unit: .items("pages"), json: json)
             defer { comparing.finish() }
             result = try diff(a, checkpointB, options: options, progress: comparing.reporter)
             // The sides as the user named them (a name that is not UTF-8 was opened by its alias).
             result.a.path = RawPath.display(result.a.path)
             result.b.path = RawPath.display(result.b.path)
+        } catch let code as ExitCode {
+            throw code  // already reported (a pod diff's own result or usage error)
         } catch {
-            Output.error(error.description)
+            Output.error(String(describing: error))
             throw trouble
         }
         if html, let output {

@@ -24,14 +24,17 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Everything above.") var all = false
     @Option(name: .long, help: "Only this process and its descendants.") var pid: UInt32?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         // Command lines and environments are read while the archive is opened (one pass).
         let wantsStrings = output.json || all || psTreeCmd || psTreeEnv
         let reader = wantsStrings ? ProcessStringsReader(environment: output.json || all || psTreeEnv) : nil
-        let checkpoint = try openCheckpoint(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json),
-                                            diagnostics: output.diagnostics, streaming: reader)
-        let read = reader.map { r in Dictionary(r.strings(in: checkpoint).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
+        let targets = try pods.targets(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json),
+                                       diagnostics: output.diagnostics, streaming: reader)
+        if let pod = targets.pod { return try inspectPod(pod, targets) }
+        let checkpoint = targets.items[0].checkpoint
+        let read = wantsStrings ? targets.items[0].strings(reader, environment: output.json || all || psTreeEnv) : [:]
         var processes = checkpoint.processes
         if let pid {
             guard checkpoint.process(pid) != nil else {
@@ -107,6 +110,7 @@ struct Inspect: ParsableCommand {
         if let checkpointed = e.checkpointed { root.add("Checkpointed: \(checkpointed)") }
         if let pod = e.podName { root.add("Pod: \(pod)" + (e.namespace.map { " (namespace \($0))" } ?? "")) }
         root.add("Engine: \(e.engine.rawValue)")
+        if let image = e.containerdImage { root.add(Self.containerdNode(image)) }
         for (_, uts) in c.utsNamespaces.sorted(by: { $0.key < $1.key }) {
             root.add("Hostname: " + Terminal.safe(uts.hostName.description))
         }
@@ -206,6 +210,29 @@ struct Inspect: ParsableCommand {
             for warning in c.warnings { root.add(style.yellow("Warning: ") + Terminal.safe(RawPath.display(warning))) }
         }
         return root
+    }
+
+    /// containerd's checkpoint image: its name, the base image, runc's options.
+    static func containerdNode(_ i: ContainerdCheckpointImage) -> TreeNode {
+        var node = TreeNode("containerd checkpoint image" + (i.imageName.map { ": " + Terminal.safe($0) } ?? ""))
+        if let base = i.baseImage {
+            var line = "Base image: " + Terminal.safe(base)
+            if let manifest = i.baseImageManifest { line += " (manifest \(Terminal.safe(manifest))\(i.baseImageIncluded ? ", layers included" : ""))" }
+            node.add(line)
+        }
+        if let snapshotter = i.snapshotter { node.add("Snapshotter: " + Terminal.safe(snapshotter)) }
+        if let o = i.checkpointOptions {
+            var flags = [o.exit ? "container stopped (exit)" : "left running"]
+            if o.openTCP { flags.append("open TCP") }
+            if o.externalUnixSockets { flags.append("external unix sockets") }
+            if o.terminal { flags.append("terminal") }
+            if o.fileLocks { flags.append("file locks") }
+            if !o.emptyNamespaces.isEmpty { flags.append("empty namespaces " + o.emptyNamespaces.joined(separator: ",")) }
+            if !o.cgroupsMode.isEmpty { flags.append("cgroups mode " + o.cgroupsMode) }
+            node.add("Checkpoint options: " + flags.map { Terminal.safe($0) }.joined(separator: ", "))
+        }
+        node.add("Blobs: \(i.blobs.count)")
+        return node
     }
 
     func fileLine(_ f: OpenFile) -> String {

@@ -7,45 +7,67 @@ import Foundation
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find checkpoints in directories and show one line each, newest first.",
-        discussion: "Looks at the given directories (default: /var/lib/kubelet/checkpoints and the current directory), recursively, for archives recognised by their magic bytes (tar, gzip, zstd, bzip2, xz) and for CRIU image directories; other files are ignored.")
+        discussion: "Looks at the given directories (default: /var/lib/kubelet/checkpoints, /var/lib/kubelet/pod-checkpoints, /var/lib/kubelet/pod-snapshots and the current directory), recursively, for archives recognised by their magic bytes (tar, gzip, zstd, bzip2, xz), CRIU image directories and pod checkpoints (KEP-5823: a directory or tar with checkpoint-manifest.json or pod.options, one line per container); other files are ignored.")
 
     @Argument(help: "Directories to search.") var directories: [String] = []
     @Option(name: .long, help: "How deep to descend.") var depth: Int = 8
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let roots = directories.isEmpty ? ["/var/lib/kubelet/checkpoints", "."].filter { FileManager.default.fileExists(atPath: $0) } : directories
+        let roots = directories.isEmpty ? (PodCheckpoint.Decisions.kubeletDirectories + ["."]).filter { FileManager.default.fileExists(atPath: $0) } : directories
         var found: [Found] = []
         for root in roots { Self.walk(RawPath.resolve(root), display: root, depth: depth, into: &found) }
         found.sort { $0.mtime > $1.mtime || ($0.mtime == $1.mtime && $0.display < $1.display) }
         var table = Table(headers: ["PATH", "CONTAINER", "IMAGE", "ENGINE", "CHECKPOINTED", "SIZE", "PROCS", "MEMORY"])
         table.rightAligned = [5, 6, 7]
         var json: [JSONValue] = []
-        var opened: [(display: String, checkpoint: Checkpoint, when: String)] = []
+        var opened: [(display: String, checkpoint: Checkpoint, when: String, pod: PodCheckpoint?, container: String?)] = []
         let progress = output.diagnostics.progress("reading checkpoints", unit: .items("checkpoints"), json: output.json)
         for (k, (path, display, mtime)) in found.enumerated() {
             progress.update(UInt64(k), UInt64(found.count))
-            guard let c = try? Checkpoint.open(path, options: .init(listNestedArchives: false)) else { continue }
-            guard c.inventory != nil || !c.processes.isEmpty else { continue }
-            // The engine's checkpoint time; else, in an archive, when CRIU wrote inventory.img (the tar
-            // member's time, marked as such). A directory's file times say when the files were copied,
-            // not when they were dumped: no time is shown for it.
-            var when = c.engine.checkpointed.map(Show.shortDate) ?? "-"
-            if c.engine.checkpointed == nil, c.source.kind != .directory, let member = (try? c.images.member("inventory.img")) ?? nil {
-                when = Self.format(Date(timeIntervalSince1970: TimeInterval(member.modificationTime))) + " (tar time)"
+            guard let source = try? CheckpointSource.open(path: path) else { continue }
+            // A pod checkpoint: one line per container that opens.
+            var checkpoints: [(Checkpoint, PodCheckpoint?, String?)] = []
+            if PodCheckpoint.isPodCheckpoint(source) {
+                guard let pod = try? PodCheckpoint.open(source: source, options: .init(checkpoint: .init(listNestedArchives: false))) else { continue }
+                checkpoints = pod.containers.compactMap { c in c.checkpoint.map { ($0, pod, c.name) } }
+            } else if let c = try? Checkpoint.open(source: source, options: .init(listNestedArchives: false)) {
+                checkpoints = [(c, nil, nil)]
             }
             _ = mtime
-            opened.append((display, c, when))
+            for (c, pod, container) in checkpoints where c.inventory != nil || !c.processes.isEmpty {
+                // The engine's checkpoint time; else, in an archive, when CRIU wrote inventory.img (the tar
+                // member's time, marked as such). A directory's file times say when the files were copied,
+                // not when they were dumped: no time is shown for it.
+                var when = c.engine.checkpointed.map(Show.shortDate) ?? "-"
+                if c.engine.checkpointed == nil, c.source.kind != .directory, let member = (try? c.images.member("inventory.img")) ?? nil {
+                    when = Self.format(Date(timeIntervalSince1970: TimeInterval(member.modificationTime))) + " (tar time)"
+                }
+                opened.append((display, c, when, pod, container))
+            }
         }
         progress.finish()
-        opened.sort { $0.when > $1.when || ($0.when == $1.when && $0.display < $1.display) }
-        for (display, c, when) in opened {
+        // Newest first; a pod's containers stay together, in their order.
+        var podTime: [String: String] = [:]
+        for o in opened where o.pod != nil { podTime[o.display] = max(podTime[o.display] ?? "", o.when) }
+        let order = opened.enumerated().sorted { x, y in
+            let (a, b) = (podTime[x.element.display] ?? x.element.when, podTime[y.element.display] ?? y.element.when)
+            return a > b || (a == b && (x.element.display < y.element.display || (x.element.display == y.element.display && x.offset < y.offset)))
+        }.map(\.element)
+        let pods = opened.contains { $0.pod != nil }
+        if pods {
+            table.headers.insert("POD", at: 1)
+            table.rightAligned = Set(table.rightAligned.map { $0 + 1 })
+        }
+        for (display, c, when, pod, container) in order {
             let e = c.engine
-            table.rows.append([Terminal.safe(display), Terminal.safe(e.containerName ?? (c.facts.isPreDump ? "(pre-checkpoint)" : "-")),
-                               Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
-                               when, Size.text(c.sizes.total, exact: output.bytes), String(c.processes.count),
-                               Size.text(c.sizes.pages, exact: output.bytes)])
-            json.append(Report.summary(c))
+            var row = [Terminal.safe(display), Terminal.safe(container ?? e.containerName ?? (c.facts.isPreDump ? "(pre-checkpoint)" : "-")),
+                       Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
+                       when, Size.text(c.sizes.total, exact: output.bytes), String(c.processes.count),
+                       Size.text(c.sizes.pages, exact: output.bytes)]
+            if pods { row.insert(pod.map(PodText.label) ?? "-", at: 1) }
+            table.rows.append(row)
+            json.append(Report.summary(c, pod: pod, container: container))
         }
         switch output.format {
         case .json: Output.write(JSONValue.array(json).serialized() + "\n")
@@ -86,7 +108,8 @@ struct List: ParsableCommand {
         case S_IFDIR:
             let fm = FileManager.default
             if fm.fileExists(atPath: path + "/inventory.img") || fm.fileExists(atPath: path + "/checkpoint/inventory.img")
-                || fm.fileExists(atPath: path + "/pre-checkpoint/inventory.img") {
+                || fm.fileExists(atPath: path + "/pre-checkpoint/inventory.img")
+                || fm.fileExists(atPath: path + "/checkpoint-manifest.json") || fm.fileExists(atPath: path + "/pod.options") {
                 found.append((path, display, mtime))
                 return
             }

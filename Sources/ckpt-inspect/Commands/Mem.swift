@@ -24,14 +24,32 @@ struct MemRead: ParsableCommand {
     @Flag(name: .long, help: "Overwrite --output if it exists.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         guard let start = parseAddress(address) else { throw ValidationError("--address must be hex") }
         guard let count = length.hasPrefix("0x") ? UInt64(length.dropFirst(2), radix: 16) : UInt64(length) else {
             throw ValidationError("--length must be a number")
         }
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
-        _ = try selectProcesses(c, pid: pid)
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        let withProcess = try targets.having(pid: pid, path: path)
+        // Several containers: a hexdump of each; raw bytes or a file need one (--container).
+        if withProcess.count > 1 {
+            if raw || output != nil {
+                Output.error("--container: pid \(pid) is in \(withProcess.compactMap(\.container).joined(separator: ", ")); name the one to read")
+                throw ExitCode.usage
+            }
+            var read: [(Target, [MemorySegment])] = []
+            for t in withProcess {
+                let segments = try withCheckpointErrors { () throws(CheckpointError) in try t.checkpoint.readMemory(pid: pid, address: start, length: count) }
+                Output.write("container \(Terminal.safe(t.container ?? "-")):\n" + Hexdump.render(segments))
+                read.append((t, segments))
+            }
+            for (t, segments) in read { try failOnDamage(t.checkpoint, holes: segments, pid: pid) }
+            return try targets.finish()
+        }
+        let c = withProcess[0].checkpoint
+        if !targets.isPod { _ = try selectProcesses(c, pid: pid) }
         let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
         var out = Data()
         if raw {
@@ -49,6 +67,7 @@ struct MemRead: ParsableCommand {
             Output.write(out)
         }
         try failOnDamage(c, holes: segments, pid: pid)
+        try targets.finish()
     }
 }
 

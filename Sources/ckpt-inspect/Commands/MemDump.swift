@@ -18,10 +18,22 @@ struct MemDump: ParsableCommand {
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
-        _ = try selectProcesses(c, pid: pid)
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        let withProcess = try targets.having(pid: pid, path: path)
+        if !targets.isPod { _ = try selectProcesses(withProcess[0].checkpoint, pid: pid) }
+        // A pod's containers each get a directory of their own under the one named.
+        let base = targets.isPod ? try SafeOutput.directory(output) : output
+        for t in withProcess {
+            let directory = try t.container.map { name throws in try SafeOutput.directory(SafeOutput.child(base, try PodSelection.directoryName(name))) } ?? base
+            try dump(t.checkpoint, into: directory)
+        }
+        try targets.finish()
+    }
+
+    func dump(_ c: Checkpoint, into output: String) throws {
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")
             throw ExitCode.badData

@@ -15,16 +15,17 @@ struct HTMLReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Overwrite the output file.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         // One pass over a compressed archive: the command lines ride on the open, verify reuses it.
         let reader = ProcessStringsReader(environment: false)
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: reader)
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: reader)
+        if let pod = targets.pod { return try reportPod(pod, targets) }
+        let c = targets.items[0].checkpoint
         var findings: [(severity: String, id: String, message: String)] = []
-        if let report = try? Verifier.verify(c, options: .init(previous: previous.map(RawPath.resolve))) {
-            findings = report.findings.map { ($0.severity.rawValue, $0.id, $0.message) }
-        }
-        let strings = Dictionary(reader.strings(in: c).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+        findings = Verifier.verify(c).findings.map { ($0.severity.rawValue, $0.id, $0.message) }
+        let strings = targets.items[0].strings(reader, environment: false)
         let html = HTMLReport.render(c, findings: findings, strings: strings)
         try SafeOutput.write(Data(html.utf8), to: output, force: force)
         Output.write("wrote \(output) (\(Size.text(UInt64(html.utf8.count))))\n")

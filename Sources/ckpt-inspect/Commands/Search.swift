@@ -19,6 +19,7 @@ struct Search: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func validate() throws {
         if [hex, utf16, regex].filter({ $0 }).count > 1 { throw ValidationError("choose one of --hex, --utf16, --regex") }
@@ -54,8 +55,30 @@ struct Search: ParsableCommand {
         } else {
             searchPattern = .bytes(Array(pattern.utf8))
         }
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
-        for p in pid { _ = try selectProcesses(c, pid: p) }
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
+        if targets.isPod {
+            for p in pid where !targets.items.contains(where: { $0.checkpoint.process(p) != nil }) {
+                Output.error("\(path): no process with pid \(p) in any container")
+                throw ExitCode.usage
+            }
+        } else {
+            for p in pid { _ = try selectProcesses(targets.items[0].checkpoint, pid: p) }
+        }
+        var documents: [(Target, JSONValue)] = []
+        var found = false
+        for t in targets.items {
+            let hits = try search(t.checkpoint, searchPattern, prefix: t.container.map { "container \(Terminal.safe($0)): " } ?? "")
+            found = found || !hits.isEmpty
+            documents.append((t, hits.json))
+        }
+        if format == .json { Output.write(targets.document(command: "search", documents).serialized() + "\n") }
+        if !found, format == .text { diagnostics.warn("\(path): no match") }
+        try targets.finish()
+        if !found { throw ExitCode(1) }
+    }
+
+    /// Searches one checkpoint; prints the text hits (each line after `prefix`) and returns the JSON document.
+    func search(_ c: Checkpoint, _ searchPattern: SearchPattern, prefix: String) throws -> (isEmpty: Bool, json: JSONValue) {
         let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
         let progress = diagnostics.progress("scanning pages", json: format == .json)
         progress.start()
@@ -82,6 +105,7 @@ struct Search: ParsableCommand {
             let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(ranges) }
             for (k, i) in hitOfRange.enumerated() { contexts[i] = segments[k] }
         }
+        var document = JSONValue.null
         switch format {
         case .json:
             let items: [JSONValue] = hits.enumerated().map { i, h in
@@ -103,8 +127,7 @@ struct Search: ParsableCommand {
                 }
                 return .object(pairs)
             }
-            Output.write(JSONValue.object([("schema", .string("ckpt-inspect/search/v1")), ("pattern", .string(pattern)),
-                                           ("hits", .array(items))]).serialized() + "\n")
+            document = .object([("schema", .string("ckpt-inspect/search/v1")), ("pattern", .string(pattern)), ("hits", .array(items))])
         case .text:
             for (i, h) in hits.enumerated() {
                 let where_ = h.mappings.map { m in
@@ -113,11 +136,10 @@ struct Search: ParsableCommand {
                 var line = h.owner.description.hasPrefix("shmem") ? "\(h.owner) +0x\(String(h.address, radix: 16)): " : ""
                 line += where_.isEmpty ? "\(h.owner) 0x\(String(h.address, radix: 16))" : where_
                 line += "  \"\(Terminal.safe(String(decoding: h.match, as: UTF8.self)))\""
-                Output.write(line + "\n")
+                Output.write(prefix + line + "\n")
                 if let segments = contexts[i] { Output.write(Hexdump.render(segments)) }
             }
-            if hits.isEmpty { diagnostics.warn("\(path): no match") }
         }
-        if hits.isEmpty { throw ExitCode(1) }
+        return (hits.isEmpty, document)
     }
 }

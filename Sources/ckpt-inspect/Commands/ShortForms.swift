@@ -11,28 +11,35 @@ struct PS: ParsableCommand {
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         let reader = ProcessStringsReader(environment: format == .json)
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
-                                   streaming: reader)
-        var table = Table(headers: ["PID", "PPID", "PGID", "SID", "STATE", "THR", "COMM", "CMDLINE"])
-        table.rightAligned = [0, 1, 2, 3, 5]
-        var json: [JSONValue] = []
-        let strings = Dictionary(reader.strings(in: c).map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
-        for p in c.processes {
-            let s = strings[p.pid]
-            let known = p.inProcessTree
-            table.rows.append([String(p.pid), known ? String(p.ppid) : "-", known ? String(p.pgid) : "-", known ? String(p.sid) : "-",
-                               c.processTree == .preDump ? "pre-dump" : known ? "\(p.state)" : "\(p.state)?", known ? String(p.threads.count) : "-",
-                               String(repeating: "  ", count: p.depth) + Terminal.safe(p.command.isEmpty && !known ? "?" : p.command),
-                               s?.commandLine.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? (s?.commandLineHole == nil ? "-" : "- " + Inspect.missing(s?.commandLineHole))])
-            json.append(Report.process(p, extra: Inspect.stringsJSON(s)))
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+                                       streaming: reader)
+        var table = Table(headers: targets.headers(["PID", "PPID", "PGID", "SID", "STATE", "THR", "COMM", "CMDLINE"]))
+        table.rightAligned = targets.rightAligned([0, 1, 2, 3, 5])
+        var documents: [(Target, JSONValue)] = []
+        for t in targets.items {
+            let c = t.checkpoint
+            var json: [JSONValue] = []
+            let strings = t.strings(reader, environment: format == .json)
+            for p in c.processes {
+                let s = strings[p.pid]
+                let known = p.inProcessTree
+                table.rows.append(targets.row(t, [String(p.pid), known ? String(p.ppid) : "-", known ? String(p.pgid) : "-", known ? String(p.sid) : "-",
+                                                  c.processTree == .preDump ? "pre-dump" : known ? "\(p.state)" : "\(p.state)?", known ? String(p.threads.count) : "-",
+                                                  String(repeating: "  ", count: p.depth) + Terminal.safe(p.command.isEmpty && !known ? "?" : p.command),
+                                                  s?.commandLine.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? (s?.commandLineHole == nil ? "-" : "- " + Inspect.missing(s?.commandLineHole))]))
+                json.append(Report.process(p, extra: Inspect.stringsJSON(s)))
+            }
+            documents.append((t, .object([("schema", .string("ckpt-inspect/ps/v1")), ("processes", .array(json))])))
         }
         switch format {
-        case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/ps/v1")), ("processes", .array(json))]).serialized() + "\n")
+        case .json: Output.write(targets.document(command: "ps", documents).serialized() + "\n")
         case .text: Output.write(table.render())
         }
+        try targets.finish()
     }
 }
 
@@ -42,8 +49,9 @@ struct Files: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
-    func run() throws { try listFiles(path: path, format: format, socketsOnly: false, diagnostics: diagnostics) }
+    func run() throws { try listFiles(path: path, format: format, socketsOnly: false, diagnostics: diagnostics, pods: pods) }
 }
 
 struct Sockets: ParsableCommand {
@@ -51,26 +59,32 @@ struct Sockets: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
-    func run() throws { try listFiles(path: path, format: format, socketsOnly: true, diagnostics: diagnostics) }
+    func run() throws { try listFiles(path: path, format: format, socketsOnly: true, diagnostics: diagnostics, pods: pods) }
 }
 
-func listFiles(path: String, format: OutputFormat, socketsOnly: Bool, diagnostics: DiagnosticOptions) throws {
-    let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
-    var table = Table(headers: ["PID", "FD", "KIND", "TARGET", "DETAILS"])
-    table.rightAligned = [0, 1]
-    var json: [JSONValue] = []
-    for p in c.processes {
-        for f in p.files where !socketsOnly || f.type.isSocket {
-            table.rows.append([String(p.pid), String(f.fd), f.kind, Terminal.safe(f.target),
-                               f.details.map { "\($0.key)=\(Terminal.safe($0.value))" }.joined(separator: " ")])
-            json.append(.object([("pid", .int(p.pid))] + (Report.file(f).objectPairs ?? [])))
+func listFiles(path: String, format: OutputFormat, socketsOnly: Bool, diagnostics: DiagnosticOptions, pods: PodSelection) throws {
+    let targets = try pods.targets(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
+    var table = Table(headers: targets.headers(["PID", "FD", "KIND", "TARGET", "DETAILS"]))
+    table.rightAligned = targets.rightAligned([0, 1])
+    var documents: [(Target, JSONValue)] = []
+    for t in targets.items {
+        var json: [JSONValue] = []
+        for p in t.checkpoint.processes {
+            for f in p.files where !socketsOnly || f.type.isSocket {
+                table.rows.append(targets.row(t, [String(p.pid), String(f.fd), f.kind, Terminal.safe(f.target),
+                                                  f.details.map { "\($0.key)=\(Terminal.safe($0.value))" }.joined(separator: " ")]))
+                json.append(.object([("pid", .int(p.pid))] + (Report.file(f).objectPairs ?? [])))
+            }
         }
+        documents.append((t, .object([("schema", .string(socketsOnly ? "ckpt-inspect/sockets/v1" : "ckpt-inspect/files/v1")), ("files", .array(json))])))
     }
     switch format {
-    case .json: Output.write(JSONValue.object([("schema", .string(socketsOnly ? "ckpt-inspect/sockets/v1" : "ckpt-inspect/files/v1")), ("files", .array(json))]).serialized() + "\n")
+    case .json: Output.write(targets.document(command: socketsOnly ? "sockets" : "files", documents).serialized() + "\n")
     case .text: Output.write(table.render())
     }
+    try targets.finish()
 }
 
 struct Mounts: ParsableCommand {
@@ -78,23 +92,32 @@ struct Mounts: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
-        let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
+        let targets = try pods.targets(path, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics, previousOption: nil)
         switch format {
-        case .json: Output.write(JSONValue.object([("schema", .string("ckpt-inspect/mounts/v1")), ("namespaces", Report.mounts(c))]).serialized() + "\n")
+        case .json:
+            let documents = targets.items.map { t in
+                (t, JSONValue.object([("schema", .string("ckpt-inspect/mounts/v1")), ("namespaces", Report.mounts(t.checkpoint))]))
+            }
+            Output.write(targets.document(command: "mounts", documents).serialized() + "\n")
         case .text:
-            var table = Table(headers: ["NS", "ID", "PARENT", "MOUNTPOINT", "FSTYPE", "SOURCE", "ROOT", "EXTERNAL"])
-            table.rightAligned = [0, 1, 2]
-            for ns in c.mounts.keys.sorted() {
-                for m in c.mounts[ns] ?? [] {
-                    table.rows.append([String(ns), String(m.id), String(m.parentID), Terminal.safe(m.mountPoint.description),
-                                       Terminal.safe(m.filesystemName?.description ?? "\(m.filesystemType)"), Terminal.safe(m.source.description),
-                                       Terminal.safe(m.root.description), Terminal.safe(m.externalKey?.description ?? "")])
+            var table = Table(headers: targets.headers(["NS", "ID", "PARENT", "MOUNTPOINT", "FSTYPE", "SOURCE", "ROOT", "EXTERNAL"]))
+            table.rightAligned = targets.rightAligned([0, 1, 2])
+            for t in targets.items {
+                let c = t.checkpoint
+                for ns in c.mounts.keys.sorted() {
+                    for m in c.mounts[ns] ?? [] {
+                        table.rows.append(targets.row(t, [String(ns), String(m.id), String(m.parentID), Terminal.safe(m.mountPoint.description),
+                                                          Terminal.safe(m.filesystemName?.description ?? "\(m.filesystemType)"), Terminal.safe(m.source.description),
+                                                          Terminal.safe(m.root.description), Terminal.safe(m.externalKey?.description ?? "")]))
+                    }
                 }
             }
             Output.write(table.render())
         }
+        try targets.finish()
     }
 }
 

@@ -12,34 +12,47 @@ struct Show: ParsableCommand {
     var paths: [String]
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var pods: PodSelection
 
     func run() throws {
         var table = Table(headers: ["CONTAINER", "IMAGE", "ID", "RUNTIME", "CREATED", "ENGINE", "CHKPT SIZE", "ROOTFS DIFF", "PROCS", "MEMORY"])
         table.rightAligned = [6, 7, 8, 9]
         var json: [JSONValue] = []
         var failed = false
+        // A pod checkpoint gives one row per container, with its pod in the POD column.
+        var podColumn: [String] = []
         for path in paths {
-            let checkpoint: Checkpoint
-            let progress = output.diagnostics.reading(path, json: output.json)
-            defer { progress.finish() }
+            let targets: Targets
             do {
-                checkpoint = try Checkpoint.open(RawPath.resolve(path), options: .init(source: .init(progress: progress.reporter), listNestedArchives: false))
-            } catch {
-                Output.error(error.description)
+                targets = try pods.targets(path, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics,
+                                           previousOption: nil)
+            } catch let code as ExitCode where code == .badData {
                 failed = true
                 continue
             }
-            warnPartialEvidence(checkpoint, output.diagnostics, previousOption: nil, label: nil)
-            let e = checkpoint.engine
-            let id = e.containerID.map { String($0.prefix(12)) } ?? "-"
-            let size = checkpoint.sizes.total
-            table.rows.append([
-                Terminal.safe(e.containerName ?? (checkpoint.facts.isPreDump ? "(pre-checkpoint)" : "-")), Terminal.safe(e.imageName ?? "-"), id, e.runtime ?? "-",
-                e.created.map(Self.shortDate) ?? "-", e.engine.rawValue,
-                Size.text(size, exact: output.bytes), Size.text(checkpoint.sizes.rootfsDiff, exact: output.bytes),
-                String(checkpoint.processes.count), Size.text(checkpoint.sizes.pages, exact: output.bytes),
-            ])
-            json.append(Report.summary(checkpoint))
+            failed = failed || targets.failed
+            for target in targets.items {
+                let checkpoint = target.checkpoint
+                let e = checkpoint.engine
+                // In a pod, the manifest's id and the CRI status's creation time where the engine recorded none.
+                let inPod = targets.pod?.container(named: target.container ?? "")
+                let id = (inPod?.id ?? e.containerID).map { String($0.prefix(12)) } ?? "-"
+                let created = e.created.map(Self.shortDate) ?? inPod?.status?.createdAt.map { String(PodText.time(nanoseconds: $0).dropLast(4)) } ?? "-"
+                let size = checkpoint.sizes.total
+                table.rows.append([
+                    Terminal.safe(target.container ?? e.containerName ?? (checkpoint.facts.isPreDump ? "(pre-checkpoint)" : "-")),
+                    Terminal.safe(e.imageName ?? "-"), id, e.runtime ?? "-", created, e.engine.rawValue,
+                    Size.text(size, exact: output.bytes), Size.text(checkpoint.sizes.rootfsDiff, exact: output.bytes),
+                    String(checkpoint.processes.count), Size.text(checkpoint.sizes.pages, exact: output.bytes),
+                ])
+                podColumn.append(targets.pod.map { PodText.label($0) } ?? "-")
+                json.append(Report.summary(checkpoint, pod: targets.pod, container: target.container))
+            }
+        }
+        if podColumn.contains(where: { $0 != "-" }) {
+            table.headers.insert("POD", at: 0)
+            table.rightAligned = Set(table.rightAligned.map { $0 + 1 })
+            for i in table.rows.indices { table.rows[i].insert(podColumn[i], at: 0) }
         }
         switch output.format {
         case .json: Output.write(JSONValue.array(json).serialized() + "\n")

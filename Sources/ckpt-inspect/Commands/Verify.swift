@@ -31,11 +31,25 @@ struct Verify: ParsableCommand {
         let progress = diagnostics.reading(path, json: format == .json)
         do {
             defer { progress.finish() }
-            report = try Verifier.verify(RawPath.resolve(path), options: .init(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter),
-                                                              host: host ? HostEnvironment.probe() : nil, targets: nodes.map(\.environment)))
+            let options = Verifier.Options(previous: previous.map(RawPath.resolve), source: .init(progress: progress.reporter),
+                                           host: host ? HostEnvironment.probe() : nil, targets: nodes.map(\.environment))
+            let source = try CheckpointSource.open(path: RawPath.resolve(path), options: options.source)
+            if PodCheckpoint.isPodCheckpoint(source) {
+                if previous != nil {
+                    Output.error("--previous: \(path) is a pod checkpoint: its containers carry their own parent images")
+                    throw ExitCode.usage
+                }
+                var pod = try PodVerifier.verify(source: source, options: options)
+                for i in pod.containers.indices where pod.containers[i].report != nil { VerifyTargets.label(&pod.containers[i].report!, nodes) }
+                progress.finish()
+                return try verifyPod(pod)
+            }
+            report = try Verifier.verify(source: source, options: options)
             VerifyTargets.label(&report, nodes)
+        } catch let code as ExitCode {
+            throw code
         } catch {
-            Output.error(error.description)
+            Output.error(String(describing: error))
             throw ExitCode.usage
         }
         switch format {
