@@ -92,35 +92,47 @@ public struct MemorySearch: Sendable {
         try search(in: checkpoint, progress: progress).hits
     }
 
-    /// Runs the search like ``run(in:progress:)``, and says which processes could not be searched.
-    public func search(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(CheckpointError) -> Result {
-        // Address spaces and the owners to scan.
+    /// What one search reads: the address spaces, the pieces of pages files (file-backed runs, merged
+    /// where contiguous both in memory and in the file) and which pieces are memory neighbours.
+    struct Plan {
         var spaces: [UInt32: AddressSpace] = [:]
         var indexes: [MemoryOwner: PageIndex] = [:]
         var sharedMappers: [UInt64: [(pid: UInt32, vma: Int)]] = [:]
         var unreadable: [(pid: UInt32, error: CheckpointError)] = []
+        var pieces: [Piece] = []
+        /// Piece `a` is followed in memory by piece `b` (another file, or not contiguous in it).
+        var nextOfPiece: [Int: Int] = [:]
+        /// Pieces whose first bytes or last bytes touch another run of their owner in memory, whatever
+        /// its location (a parent run not resolved yet): the edges a pass over part of the sets must keep.
+        var touchesBefore = Set<Int>()
+        var touchesAfter = Set<Int>()
+    }
+
+    func plan(_ checkpoint: Checkpoint) -> Plan {
+        var plan = Plan()
         for p in checkpoint.processes where pids?.contains(p.pid) ?? true {
             let found: AddressSpace?
             do { found = try checkpoint.addressSpace(p.pid) } catch {
-                unreadable.append((p.pid, error))
+                plan.unreadable.append((p.pid, error))
                 continue
             }
             guard let space = found else { continue }
-            spaces[p.pid] = space
-            indexes[.process(p.pid)] = space.pages
+            plan.spaces[p.pid] = space
+            plan.indexes[.process(p.pid)] = space.pages
             for (i, id) in space.sharedIDs.enumerated() {
                 guard let id, let index = space.shared[id] else { continue }
-                indexes[.sharedMemory(id)] = index
-                sharedMappers[id, default: []].append((p.pid, i))
+                plan.indexes[.sharedMemory(id)] = index
+                plan.sharedMappers[id, default: []].append((p.pid, i))
             }
         }
-        // Pieces: file-backed runs, merged where contiguous both in memory and in the file.
-        var pieces: [Piece] = []
-        for owner in indexes.keys.sorted() {
-            let index = indexes[owner]!
+        for owner in plan.indexes.keys.sorted() {
+            let index = plan.indexes[owner]!
             var ownerPieces: [Piece] = []
-            for run in index.runs {
-                guard case .file(let file, let offset) = run.location, run.pageCount > 0 else { continue }
+            var runEnds = Set<UInt64>(), runStarts = Set<UInt64>()
+            for run in index.runs where run.pageCount > 0 {
+                runStarts.insert(run.start)
+                runEnds.insert(run.end(pageSize: index.pageSize))
+                guard case .file(let file, let offset) = run.location else { continue }
                 let length = run.pageCount * index.pageSize
                 if var last = ownerPieces.last, last.file == file, last.address + last.length == run.start, last.offset + last.length == offset {
                     last.length += length
@@ -129,8 +141,25 @@ public struct MemorySearch: Sendable {
                     ownerPieces.append(Piece(owner: owner, address: run.start, length: length, file: file, offset: offset))
                 }
             }
-            pieces += ownerPieces
+            for (k, piece) in ownerPieces.enumerated() {
+                if runEnds.contains(piece.address) { plan.touchesBefore.insert(plan.pieces.count + k) }
+                if runStarts.contains(piece.address + piece.length) { plan.touchesAfter.insert(plan.pieces.count + k) }
+            }
+            plan.pieces += ownerPieces
         }
+        var order = Array(plan.pieces.indices)
+        order.sort { (plan.pieces[$0].owner, plan.pieces[$0].address) < (plan.pieces[$1].owner, plan.pieces[$1].address) }
+        for (a, b) in zip(order, order.dropFirst())
+        where plan.pieces[a].owner == plan.pieces[b].owner && plan.pieces[a].address + plan.pieces[a].length == plan.pieces[b].address {
+            plan.nextOfPiece[a] = b
+        }
+        return plan
+    }
+
+    /// Runs the search like ``run(in:progress:)``, and says which processes could not be searched.
+    public func search(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(CheckpointError) -> Result {
+        let plan = plan(checkpoint)
+        let (pieces, nextOfPiece) = (plan.pieces, plan.nextOfPiece)
         let total = pieces.reduce(0) { $0 + $1.length }
         let matcher = Matcher(pattern: pattern)
         // Boundaries between pieces adjacent in memory but not in the file: keep tail and head bytes.
@@ -138,14 +167,6 @@ public struct MemorySearch: Sendable {
         // Kept in memory only when the pages cannot be read again cheaply (a compressed archive);
         // otherwise read back after the pass, so memory does not grow with the number of edges.
         let keepsEdges = checkpoint.imageSets.contains { !$0.source.isSeekable }
-        var nextOfPiece: [Int: Int] = [:]
-        do {
-            var order = Array(pieces.indices)
-            order.sort { (pieces[$0].owner, pieces[$0].address) < (pieces[$1].owner, pieces[$1].address) }
-            for (a, b) in zip(order, order.dropFirst()) where pieces[a].owner == pieces[b].owner && pieces[a].address + pieces[a].length == pieces[b].address {
-                nextOfPiece[a] = b
-            }
-        }
         let needsHead = Set(nextOfPiece.values)
         var byFile: [PagesFile: [Int]] = [:]
         for (i, p) in pieces.enumerated() { byFile[p.file, default: []].append(i) }
@@ -203,10 +224,21 @@ public struct MemorySearch: Sendable {
         }
         if let error = failures.withLock({ $0.lazy.compactMap { $0 }.first }) { throw error }
         let done = scans.withLock { $0 }
-        var hits = done.flatMap(\.hits)
-        let stop = done.contains(where: \.stop)
-        var tails = done[0].tails
-        var heads = done[0].heads
+        return try finish(plan, checkpoint: checkpoint, hits: done.flatMap(\.hits), stop: done.contains(where: \.stop),
+                          tails: done[0].tails, heads: done[0].heads, keepsEdges: keepsEdges)
+    }
+
+    /// The hits across the edges between pieces, sorted, deduplicated, cut to the limit and mapped
+    /// to the processes that see them.
+    func finish(_ plan: Plan, checkpoint: Checkpoint, hits found: [(owner: MemoryOwner, address: UInt64, match: [UInt8])], stop: Bool,
+                tails kept: [Int: [UInt8]], heads keptHeads: [Int: [UInt8]], keepsEdges: Bool) throws(CheckpointError) -> Result {
+        let (pieces, nextOfPiece, spaces, sharedMappers, unreadable) = (plan.pieces, plan.nextOfPiece, plan.spaces, plan.sharedMappers, plan.unreadable)
+        let matcher = Matcher(pattern: pattern)
+        let keep = matcher.overlap
+        let limit = max(1, maxHits)
+        var hits = found
+        var tails = kept
+        var heads = keptHeads
         // Matches that cross a boundary between pieces.
         let edges = nextOfPiece.sorted { $0.key < $1.key }
         var edgeMembers: [PagesFile: ArchiveMember] = [:]
@@ -279,8 +311,8 @@ struct SliceScanner: Sendable {
     let limit: Int
     /// Keep the bytes at the edges between pieces (when they cannot be read back cheaply).
     let keepsEdges: Bool
-    let needsHead: Set<Int>
-    let nextOfPiece: [Int: Int]
+    var needsHead: Set<Int>
+    var nextOfPiece: [Int: Int]
     var carries: [Int: [UInt8]] = [:]
     var tails: [Int: [UInt8]] = [:]
     var heads: [Int: [UInt8]] = [:]
@@ -577,6 +609,89 @@ extension Checkpoint {
             } catch {
                 throw CheckpointError(.archive, source: source.path, message: "\(error)")
             }
+        }
+    }
+}
+
+/// A search that rides on the pass opening a compressed archive (``Checkpoint/open(_:options:streaming:)``):
+/// one pass over it for the index and the scan, the scan working while the next chunks decompress.
+///
+/// ```swift
+/// let search = MemorySearch.Streaming(MemorySearch(pattern: .bytes(Array("password=".utf8))))
+/// let checkpoint = try Checkpoint.open("ck.tar.zst", streaming: search)
+/// let result = try search.result(in: checkpoint)
+/// ```
+extension MemorySearch {
+    public final class Streaming: PageStreamConsumer {
+        let search: MemorySearch
+        let matcher: Matcher
+        var scanner: SliceScanner
+        /// Per image set, the pieces asked for, in the order given.
+        var planned: [Int: [Piece]] = [:]
+        /// Called with the bytes scanned so far (of the pieces planned so far) and their total.
+        let progress: ((UInt64, UInt64) -> Void)?
+        var scanned: UInt64 = 0
+
+        /// A streaming run of `search`; `progress` as ``MemorySearch/run(in:progress:)``'s.
+        public init(_ search: MemorySearch, progress: ((UInt64, UInt64) -> Void)? = nil) {
+            self.search = search
+            matcher = Matcher(pattern: search.pattern)
+            scanner = Self.fresh(search, matcher)
+            self.progress = progress
+        }
+
+        static func fresh(_ search: MemorySearch, _ matcher: Matcher) -> SliceScanner {
+            SliceScanner(matcher: matcher, keep: matcher.overlap, limit: max(1, search.maxHits), keepsEdges: true, needsHead: [], nextOfPiece: [:])
+        }
+
+        /// A piece's key in the scanner: its set and its place among the set's pieces.
+        static func key(_ set: Int, _ k: Int) -> Int { set << 40 | k }
+
+        public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+            let plan = search.plan(checkpoint)
+            var mine: [Piece] = []
+            for (g, piece) in plan.pieces.enumerated() where piece.file.set == set {
+                // The edges this set's pieces share with runs of other sets (or not resolved yet) are
+                // kept: their neighbours arrive later, or came before.
+                let key = Self.key(set, mine.count)
+                if plan.touchesBefore.contains(g) { scanner.needsHead.insert(key) }
+                if plan.touchesAfter.contains(g) { scanner.nextOfPiece[key] = -1 }
+                mine.append(piece)
+            }
+            planned[set] = mine
+            return mine.map { PageRequest(file: $0.file, offset: $0.offset, count: Int($0.length)) }
+        }
+
+        public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
+            guard !scanner.stop, let p = planned[set]?[piece] else { return }
+            scanner.consume(p, index: Self.key(set, piece), position: position, slice: bytes)
+            if let progress {
+                scanned += UInt64(bytes.count)
+                progress(scanned, planned.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.length } })
+            }
+        }
+
+        public func reset() {
+            scanner = Self.fresh(search, matcher)
+            planned = [:]
+            scanned = 0
+        }
+
+        /// The search's result over `checkpoint` (the one opened with this consumer).
+        public func result(in checkpoint: Checkpoint) throws(CheckpointError) -> MemorySearch.Result {
+            let plan = search.plan(checkpoint)
+            // The scanner's keys (set, place in the set) as the plan's indexes.
+            var place: [Int: Int] = [:]
+            var index: [Int: Int] = [:]
+            for (g, piece) in plan.pieces.enumerated() {
+                let k = place[piece.file.set, default: 0]
+                place[piece.file.set] = k + 1
+                index[Self.key(piece.file.set, k)] = g
+            }
+            var tails: [Int: [UInt8]] = [:], heads: [Int: [UInt8]] = [:]
+            for (key, bytes) in scanner.tails { if let g = index[key] { tails[g] = bytes } }
+            for (key, bytes) in scanner.heads { if let g = index[key] { heads[g] = bytes } }
+            return try search.finish(plan, checkpoint: checkpoint, hits: scanner.hits, stop: scanner.stop, tails: tails, heads: heads, keepsEdges: true)
         }
     }
 }

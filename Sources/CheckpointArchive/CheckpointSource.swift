@@ -294,6 +294,18 @@ public struct CheckpointSource: Sendable {
         return file?.size
     }
 
+    /// Whether the source at `path` would be read by position (a directory or a plain tar) rather
+    /// than decompressed (a compressed tar, stdin), from its magic bytes, without indexing it.
+    public static func isSeekable(path: String) -> Bool {
+        if path == "-" { return false }
+        guard case .success(let status?) = POSIX.status(path) else { return true }
+        if status.kind == .directory { return true }
+        guard let file = try? OpenFile.open(path, source: path) else { return true }
+        var prefix = [UInt8](repeating: 0, count: Int(min(UInt64(Compression.detectionLength), file.size)))
+        _ = prefix.withUnsafeMutableBytes { file.read(into: $0, at: 0) }
+        return Compression.detect(prefix) == Compression.none
+    }
+
     /// Whether positional reads of big members are cheap (plain tar and directories).
     public var isSeekable: Bool {
         switch kind {

@@ -89,4 +89,57 @@ struct OnePassTests {
             #expect(strings == expected, "\(fixture)")
         }
     }
+
+    /// A search rides on the opening pass and finds exactly what a search over the plain tar finds,
+    /// across page and piece edges, with a limit, in pages of the parent sets.
+    @Test(arguments: ["podman/ck-basic.zstd.tar.zst", "podman/ck-basic.gzip.tar.gz"])
+    func searchRidesOnTheOpeningPass(_ fixture: String) throws {
+        let plain = try Checkpoint.open(Fixture.path("podman/ck-basic.none.tar"))
+        let patterns: [(SearchPattern, Int)] = [
+            (.bytes(Array("CKPT-MARKER".utf8)), 100_000), (.regex("CKPT-[A-Z]+"), 100_000),
+            (.bytes(Array("httpd".utf8)), 100_000), (.bytes(Array("CKPT-MARKER".utf8)), 3),
+        ]
+        for (pattern, limit) in patterns {
+            let search = MemorySearch(pattern: pattern, maxHits: limit)
+            let expected = try search.run(in: plain)
+            let counter = PassCounter()
+            let streaming = MemorySearch.Streaming(search)
+            let c = try Checkpoint.open(Fixture.path(fixture), options: .init(source: .init(progress: counter.reporter)), streaming: streaming)
+            let found = try streaming.result(in: c)
+            #expect(counter.passes == 1, "\(pattern)")
+            if limit < 100_000 {
+                #expect(found.hits.count == limit)
+                #expect(Set(found.hits).isSubset(of: Set(try MemorySearch(pattern: pattern).run(in: plain))))
+            } else {
+                #expect(found.hits == expected, "\(pattern)")
+                #expect(!expected.isEmpty)
+            }
+        }
+    }
+
+    @Test func searchRidesThroughParentSetsInTheSameArchive() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/dump"), toPath: dir.appendingPathComponent("checkpoint").path)
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre2"), toPath: dir.appendingPathComponent("pre-checkpoint").path)
+        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre1"), toPath: dir.appendingPathComponent("pre-checkpoint-0").path)
+        for (link, target) in [("checkpoint/parent", "../pre-checkpoint"), ("pre-checkpoint/parent", "../pre-checkpoint-0")] {
+            try fm.removeItem(atPath: dir.appendingPathComponent(link).path)
+            try fm.createSymbolicLink(atPath: dir.appendingPathComponent(link).path, withDestinationPath: target)
+        }
+        let tar = dir.appendingPathComponent("ck.tar").path
+        try Fixture.run("/usr/bin/tar", ["--sort=name", "-cf", tar, "-C", dir.path, "checkpoint", "pre-checkpoint", "pre-checkpoint-0"])
+        try Fixture.run("/usr/bin/zstd", ["-q", tar, "-o", tar + ".zst"])
+        for pattern in ["CKPT-MARKER-INCR", "NEW-REGION-AFTER-PREDUMP", "FIXED-ADDR-MARKER:CKPT"] {
+            let search = MemorySearch(pattern: .bytes(Array(pattern.utf8)))
+            let expected = try search.run(in: try Checkpoint.open(tar))
+            let counter = PassCounter()
+            let streaming = MemorySearch.Streaming(search)
+            let c = try Checkpoint.open(tar + ".zst", options: .init(source: .init(progress: counter.reporter)), streaming: streaming)
+            #expect(try streaming.result(in: c).hits == expected, "\(pattern)")
+            #expect(counter.passes == 1)
+            #expect(!expected.isEmpty)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
@@ -55,7 +56,11 @@ struct Search: ParsableCommand {
         } else {
             searchPattern = .bytes(Array(pattern.utf8))
         }
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
+        // A compressed archive is scanned while it is opened: one pass for the index and the scan.
+        let streaming = CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
+            : MemorySearch.Streaming(MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits))
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+                                       streaming: streaming)
         if targets.isPod {
             for p in pid where !targets.items.contains(where: { $0.checkpoint.process(p) != nil }) {
                 Output.error("\(path): no process with pid \(p) in any container")
@@ -67,7 +72,8 @@ struct Search: ParsableCommand {
         var documents: [(Target, JSONValue)] = []
         var found = false
         for t in targets.items {
-            let hits = try search(t.checkpoint, searchPattern, prefix: t.container.map { "container \(Terminal.safe($0)): " } ?? "")
+            let hits = try search(t.checkpoint, searchPattern, prefix: t.container.map { "container \(Terminal.safe($0)): " } ?? "",
+                                  streamed: t.streamed ? streaming : nil)
             found = found || !hits.isEmpty
             documents.append((t, hits.json))
         }
@@ -78,14 +84,20 @@ struct Search: ParsableCommand {
     }
 
     /// Searches one checkpoint; prints the text hits (each line after `prefix`) and returns the JSON document.
-    func search(_ c: Checkpoint, _ searchPattern: SearchPattern, prefix: String) throws -> (isEmpty: Bool, json: JSONValue) {
+    func search(_ c: Checkpoint, _ searchPattern: SearchPattern, prefix: String, streamed: MemorySearch.Streaming?) throws -> (isEmpty: Bool, json: JSONValue) {
         let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
-        let progress = diagnostics.progress("scanning pages", json: format == .json)
-        progress.start()
-        let found = try withCheckpointErrors { () throws(CheckpointError) in
-            try search.search(in: c) { done, total in progress.update(done, total) }
+        let found: MemorySearch.Result
+        if let streamed {
+            // Scanned during the open.
+            found = try withCheckpointErrors { () throws(CheckpointError) in try streamed.result(in: c) }
+        } else {
+            let progress = diagnostics.progress("scanning pages", json: format == .json)
+            progress.start()
+            found = try withCheckpointErrors { () throws(CheckpointError) in
+                try search.search(in: c) { done, total in progress.update(done, total) }
+            }
+            progress.finish()
         }
-        progress.finish()
         let hits = found.hits
         for (pid, error) in found.unreadable { diagnostics.warn("pid \(pid) not searched: " + error.description) }
         // Context bytes of every hit, read in one batch (one pass over a compressed archive).
