@@ -43,6 +43,15 @@ public struct MemorySegment: Hashable, Sendable {
     public var hole: MemoryHole?
     /// Where the bytes came from.
     public var file: PagesFile?
+
+    /// A segment: bytes, or a hole and why.
+    public init(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: MemoryHole?, file: PagesFile?) {
+        self.address = address
+        self.length = length
+        self.bytes = bytes
+        self.hole = hole
+        self.file = file
+    }
 }
 
 /// One contiguous piece of a pages file that backs a range of virtual memory.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
@@ -21,19 +22,35 @@ struct MemDump: ParsableCommand {
     @OptionGroup var pods: PodSelection
 
     func run() throws {
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        // A compressed archive's pages are written while it is opened (one pass for the index and the copy).
+        let writer = core || CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
+            : RegionWriter(pid: pid, select: regions, directory: { try SafeOutput.directory(output) }, force: force)
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: writer)
         let withProcess = try targets.having(pid: pid, path: path)
         if !targets.isPod { _ = try selectProcesses(withProcess[0].checkpoint, pid: pid) }
         // A pod's containers each get a directory of their own under the one named.
         let base = targets.isPod ? try SafeOutput.directory(output) : output
         for t in withProcess {
             let directory = try t.container.map { name throws in try SafeOutput.directory(SafeOutput.child(base, try PodSelection.directoryName(name))) } ?? base
-            try dump(t.checkpoint, into: directory)
+            try dump(t.checkpoint, into: directory, written: t.streamed ? writer : nil)
         }
         try targets.finish()
     }
 
-    func dump(_ c: Checkpoint, into output: String) throws {
+    /// The regions to write: the `--range`, the VMA holding `--vma`, or every VMA but vvar.
+    func regions(_ space: AddressSpace) throws -> [Range<UInt64>] {
+        if let range { return [try parseRange(range)] }
+        if let vma {
+            guard let a = parseAddress(vma), let i = space.vmaIndex(containing: a) else {
+                Output.error("\(path): pid \(pid): no VMA contains \(vma)")
+                throw ExitCode.usage
+            }
+            return [space.vmas[i].start..<space.vmas[i].end]
+        }
+        return space.vmas.enumerated().filter { space.kind(of: $0.offset) != .vvar }.map { $0.element.start..<$0.element.end }
+    }
+
+    func dump(_ c: Checkpoint, into output: String, written writer: RegionWriter?) throws {
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")
             throw ExitCode.badData
@@ -46,19 +63,14 @@ struct MemDump: ParsableCommand {
             Output.write("wrote \(target) (\(Size.text(size)))\n")
             return
         }
-        var regions: [Range<UInt64>] = []
-        if let range {
-            regions = [try parseRange(range)]
-        } else if let vma {
-            guard let a = parseAddress(vma), let i = space.vmaIndex(containing: a) else {
-                Output.error("\(path): pid \(pid): no VMA contains \(vma)")
-                throw ExitCode.usage
-            }
-            regions = [space.vmas[i].start..<space.vmas[i].end]
-        } else {
-            regions = space.vmas.enumerated().filter { space.kind(of: $0.offset) != .vvar }.map { $0.element.start..<$0.element.end }
-        }
+        let regions = try self.regions(space)
         let directory = try SafeOutput.directory(output)
+        if let writer {
+            // Written during the open: the files of regions with no bytes are made now, the holes listed.
+            let (written, holes, damaged) = try writer.finish(space)
+            try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged)
+            return
+        }
         // Every region's file is open during the copy (a compressed archive is streamed once for
         // all of them): as many at a time as the descriptor limit allows, raised to its maximum.
         let batchSize = max(16, Self.raiseDescriptorLimit() - 64)
@@ -69,8 +81,7 @@ struct MemDump: ParsableCommand {
             let batch = regions[batchStart..<min(regions.count, batchStart + batchSize)]
             var handles: [Foundation.FileHandle] = []
             for region in batch {
-                let name = "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
-                let handle = try SafeOutput.open(SafeOutput.child(directory, name), force: force)
+                let handle = try SafeOutput.open(SafeOutput.child(directory, Self.fileName(pid: pid, region)), force: force)
                 // The final size first: holes stay sparse, and writes never extend the file.
                 try handle.truncate(atOffset: region.upperBound - region.lowerBound)
                 handles.append(handle)
@@ -88,11 +99,21 @@ struct MemDump: ParsableCommand {
                 }
             }
         }
+        try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged)
+    }
+
+    /// The holes file, the summary line, and the damaged bytes (exit 1).
+    func report(_ c: Checkpoint, regions: [Range<UInt64>], directory: String, written: UInt64, holes: [String], damaged: [MemorySegment]) throws {
         if !holes.isEmpty {
             try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
         }
         Output.write("\(regions.count) regions of pid \(pid) written to \(directory) (\(Size.text(written)) from the checkpoint, \(holes.count) holes)\n")
         try failOnDamage(c, holes: damaged, pid: pid)
+    }
+
+    /// The region file's name.
+    static func fileName(pid: UInt32, _ region: Range<UInt64>) -> String {
+        "\(pid)-\(String(region.lowerBound, radix: 16))-\(String(region.upperBound, radix: 16)).bin"
     }
 
     /// Raises the soft limit on open descriptors to the hard limit; returns the soft limit now in force.
@@ -105,5 +126,105 @@ struct MemDump: ParsableCommand {
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return Int(min(limit.rlim_cur, 1 << 20))
+    }
+}
+
+/// Writes a process's regions as the pass that opens a compressed archive decompresses their pages
+/// (``PageStreamConsumer``): each region file is created (mode 0600, sized first so holes stay sparse)
+/// when its first bytes arrive, the rest after the pass.
+final class RegionWriter: PageStreamConsumer {
+    let pid: UInt32
+    let select: (AddressSpace) throws -> [Range<UInt64>]
+    let makeDirectory: () throws -> String
+    let force: Bool
+    var directory: String?
+    var regions: [Range<UInt64>] = []
+    var handles: [Int: Foundation.FileHandle] = [:]
+    /// Per image set, per piece: the region and the piece's offset in its file.
+    var targets: [Int: [(region: Int, position: UInt64)]] = [:]
+    /// The first failure (a file that cannot be made, a write that fails): reported after the pass.
+    var failure: (any Error)?
+
+    init(pid: UInt32, select: @escaping (AddressSpace) throws -> [Range<UInt64>], directory: @escaping () throws -> String, force: Bool) {
+        self.pid = pid
+        self.select = select
+        self.makeDirectory = directory
+        self.force = force
+    }
+
+    func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+        guard let space = (try? checkpoint.addressSpace(pid)) ?? nil, let regions = try? select(space) else {
+            targets[set] = []
+            return []
+        }
+        self.regions = regions
+        var requests: [PageRequest] = []
+        var mine: [(Int, UInt64)] = []
+        for (r, region) in regions.enumerated() {
+            for piece in space.pieces(address: region.lowerBound, length: UInt64(region.count)) {
+                guard case .file(let file, let offset) = piece.location, file.set == set else { continue }
+                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+                mine.append((r, piece.address - region.lowerBound))
+            }
+        }
+        targets[set] = mine
+        return requests
+    }
+
+    func handle(_ r: Int) throws -> Foundation.FileHandle {
+        if let h = handles[r] { return h }
+        if directory == nil { directory = try makeDirectory() }
+        let region = regions[r]
+        let h = try SafeOutput.open(SafeOutput.child(directory!, MemDump.fileName(pid: pid, region)), force: force)
+        try h.truncate(atOffset: region.upperBound - region.lowerBound)
+        handles[r] = h
+        return h
+    }
+
+    func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, let (r, start) = targets[set]?[piece] else { return }
+        do {
+            let h = try handle(r)
+            if let f = POSIX.pwriteAll(bytes, to: h.fileDescriptor, at: start + position) {
+                throw CheckpointError(.output, source: MemDump.fileName(pid: pid, regions[r]), offset: start + position + UInt64(f.done),
+                                      message: "write failed: \(POSIX.message(f.errorNumber))")
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Bytes written under a plan that turned out wrong are cleared: the files are emptied to their size.
+    func reset() {
+        for (r, h) in handles {
+            try? h.truncate(atOffset: 0)
+            try? h.truncate(atOffset: regions[r].upperBound - regions[r].lowerBound)
+        }
+    }
+
+    /// After the open: makes the files of regions that got no bytes, closes them all, and returns the
+    /// bytes written and the holes.
+    func finish(_ space: AddressSpace) throws -> (written: UInt64, holes: [String], damaged: [MemorySegment]) {
+        if let failure {
+            if let e = failure as? CheckpointError { Output.error(e.description); throw ExitCode.badData }
+            throw failure
+        }
+        var written: UInt64 = 0
+        var holes: [String] = []
+        var damaged: [MemorySegment] = []
+        for (r, region) in regions.enumerated() {
+            _ = try handle(r)
+            for piece in space.pieces(address: region.lowerBound, length: UInt64(region.count)) {
+                switch piece.location {
+                case .file: written += piece.length
+                case .hole(let why):
+                    holes.append("\(String(piece.address, radix: 16))-\(String(piece.address + piece.length, radix: 16)) \(why.rawValue)")
+                    if why == .damaged { damaged.append(MemorySegment(address: piece.address, length: piece.length, bytes: nil, hole: why, file: nil)) }
+                }
+            }
+        }
+        for h in handles.values { try h.close() }
+        handles = [:]
+        return (written, holes, damaged)
     }
 }
