@@ -73,8 +73,8 @@ final class Rider<Consumer: PageStreamConsumer> {
     var served = Set<PagesFile>()
     /// The pass could not be used (an OCI image, a plan that failed): everything is delivered after.
     var invalid = false
-    /// The provisional checkpoint and the member count it was built from.
-    private var provisional: (members: Int, checkpoint: Checkpoint)?
+    /// The checkpoint as the pass had read it when a set was last planned.
+    private var provisional: Checkpoint?
 
     init(consumer: Consumer, options: Checkpoint.Options) {
         self.consumer = consumer
@@ -93,28 +93,40 @@ final class Rider<Consumer: PageStreamConsumer> {
     /// The visitor for the pass over the checkpoint's source (`previous` nil) or over the separate
     /// parent archive (`previous` is then the checkpoint's source, already whole).
     func visitor(previous own: CheckpointSource?) -> MemberVisitor {
-        { [self] member, soFar in
+        var passPath: String?
+        return { [self] member, soFar in
             let name = member.path.split(separator: "/").last.map(String.init) ?? member.path
             guard !invalid, name.hasPrefix("pages-"), name.hasSuffix(".img"), let id = UInt32(name.dropFirst(6).dropLast(4)) else { return nil }
-            let checkpoint: Checkpoint
-            let members = soFar().members.count
-            if let p = provisional, p.members == members {
-                checkpoint = p.checkpoint
-            } else {
+            // The set this pages file belongs to, in the provisional checkpoint; it is rebuilt (from
+            // every member indexed so far) only when that set is not known or not planned yet, so
+            // a set's pages files after its first cost nothing.
+            let directory = member.path.count > name.count ? String(member.path.dropLast(name.count + 1)) : ""
+            if passPath == nil { passPath = soFar().path }
+            let path = passPath!
+            func setOf(_ checkpoint: Checkpoint) -> Int? {
+                // A set of this pass's source whose directory, as stored (links resolved), is where
+                // its inventory is.
+                let sets = checkpoint.imageSets
+                return sets.indices.first { k in
+                    guard sets[k].source.path == path, let inventory = (try? sets[k].member("inventory.img")) ?? nil else { return false }
+                    let stored = inventory.path == "inventory.img" ? "" : String(inventory.path.dropLast("/inventory.img".count))
+                    return stored == directory
+                }
+            }
+            var checkpoint = provisional
+            var set = checkpoint.flatMap(setOf)
+            if set == nil || planned[set!] == nil {
                 var loader: Loader
                 if let own { loader = Loader(path: own.path, source: own, previous: soFar(), options: options) }
                 else { let so = soFar(); loader = Loader(path: so.path, source: so, previous: nil, options: options) }
                 guard var built = try? loader.load() else { return nil }
                 // The pass has not reached the set's other pages files yet: their sizes are unknown.
                 built.isProvisional = true
-                provisional = (members, built)
+                provisional = built
                 checkpoint = built
+                set = setOf(built)
             }
-            // Which image set this pages file belongs to.
-            let sets = checkpoint.imageSets
-            guard let set = sets.indices.first(where: { k in
-                (try? sets[k].member(name))?.map { $0.path == member.path && $0.index == member.index } ?? false
-            }) else { return nil }
+            guard let checkpoint, let set else { return nil }
             if planned[set] == nil {
                 guard let pieces = try? consumer.pieces(ofSet: set, in: checkpoint) else { return nil }
                 planned[set] = pieces
