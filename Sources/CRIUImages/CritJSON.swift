@@ -55,7 +55,7 @@ public struct CritJSON: Sendable {
                         let message = try decoder.decode(entry, in: buffer)
                         var object = render(message, hex: false)
                         if let extra = entry.extra {
-                            if let rendered = renderExtra(extra, kind: image.kind, buffer: buffer) {
+                            if let rendered = try renderExtra(extra, kind: image.kind, buffer: buffer) {
                                 object.append(("extra", rendered))
                             }
                         }
@@ -140,7 +140,7 @@ public struct CritJSON: Sendable {
         }
     }
 
-    private func renderExtra(_ extra: ExtraPayload, kind: ImageKind, buffer: UnsafeRawBufferPointer) -> JSONValue? {
+    private func renderExtra(_ extra: ExtraPayload, kind: ImageKind, buffer: UnsafeRawBufferPointer) throws(ImageError) -> JSONValue? {
         if !options.payloads {
             if kind.layout == .ghostFile { return nil }
             return .string("... <\(Self.sizeText(extra.byteCount))>")
@@ -158,11 +158,8 @@ public struct CritJSON: Sendable {
             let plain = CritJSON(options: Options(pretty: false, payloads: true, critCompatible: options.critCompatible), schema: schema)
             for record in records {
                 var reader = WireReader(buffer, range: record.header)
-                if let message = try? GenericDecoder(schema: schema).decode("ipc_msg", from: &reader) {
-                    items.append(.object(plain.render(message, hex: false)))
-                } else {
-                    items.append(.object([]))
-                }
+                let message = try GenericDecoder(schema: schema).decode("ipc_msg", from: &reader)
+                items.append(.object(plain.render(message, hex: false)))
                 items.append(b64(record.data))
             }
             return .array(items)
