@@ -279,23 +279,57 @@ enum PythonText {
 enum QuotedPrintable {
     /// The inverse of ``encode(_:)``: `=XX` escapes, soft breaks (`=` before a newline) removed, the rest
     /// as it is. Nil for an `=` that starts neither.
+    ///
+    /// The encoder writes an input LF and an input CR LF as the same newline, so each newline is read
+    /// back as the one that gives the same text when encoded again: the first as the mode says (CR LF
+    /// when the text's first newline is CR LF), one after a literal CR as CR LF (a CR right before an
+    /// LF would have joined it), one after a line that holds only the character a soft break was put
+    /// before as CR LF (the encoder breaks a full line before a character only when no LF follows it),
+    /// and the others as LF.
     static func decode(_ text: String) -> [UInt8]? {
         let s = Array(text.utf8)
+        let crlf = s.firstIndex(of: 0x0A).map { $0 > 0 && s[$0 - 1] == 0x0D } ?? false
+        func newline(at i: Int) -> Int {
+            if i < s.count && s[i] == 0x0A { return 1 }
+            if i + 1 < s.count && s[i] == 0x0D && s[i + 1] == 0x0A && (crlf || (i > 0 && s[i - 1] == UInt8(ascii: "="))) { return 2 }
+            return 0
+        }
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
         var i = 0
+        var firstBreak = true
+        var afterSoftBreak = false
+        var tokens = 0
+        var lastCopied = false  // the last token was copied (or is whitespace the encoder escaped at the break)
+        var lastCR = false
         while i < s.count {
+            let n = newline(at: i)
+            if n > 0 {
+                let pair = firstBreak ? crlf : (lastCR || (afterSoftBreak && tokens == 1 && lastCopied))
+                out += pair ? [0x0D, 0x0A] : [0x0A]
+                i += n
+                (firstBreak, afterSoftBreak, tokens, lastCR) = (false, false, 0, false)
+                continue
+            }
             let c = s[i]
             guard c == UInt8(ascii: "=") else {
                 out.append(c)
                 i += 1
+                tokens += 1
+                (lastCopied, lastCR) = (true, c == 0x0D)
                 continue
             }
-            if i + 1 < s.count, s[i + 1] == 0x0A { i += 2; continue }
-            if i + 2 < s.count, s[i + 1] == 0x0D, s[i + 2] == 0x0A { i += 3; continue }
+            let soft = newline(at: i + 1)
+            if soft > 0 {
+                i += 1 + soft
+                (afterSoftBreak, tokens) = (true, 0)
+                continue
+            }
             guard i + 2 < s.count, let v = UInt8(String(decoding: s[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) else { return nil }
             out.append(v)
             i += 3
+            tokens += 1
+            (lastCopied, lastCR) = (v == 0x20 || v == 0x09, false)
         }
         return out
     }
