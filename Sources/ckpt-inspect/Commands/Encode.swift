@@ -37,10 +37,12 @@ struct Encode: ParsableCommand {
 
     func validate() throws {
         if (output == nil) == (dir == nil) {
-            throw ValidationError("give either -o IMAGE or --dir DIR")
+            Output.error("encode: give either -o IMAGE or --dir DIR")
+            throw ExitCode.usage
         }
-        if rawFrom != nil && dir == nil {
-            throw ValidationError("--raw-from goes with --dir")
+        if let rawFrom, dir == nil {
+            Output.error("--raw-from \(rawFrom): goes with --dir (-o writes one protobuf image)")
+            throw ExitCode.usage
         }
     }
 
