@@ -149,12 +149,14 @@ public struct ImageWriter: Sendable {
             default: throw mismatch("\(kind.name) takes \(what) as one run of bytes")
             }
         }
-        func check(_ data: [UInt8], _ number: Int) throws(ImageError) {
+        /// The payload holds as many `unit` as field `number` announces.
+        func check(_ count: Int, _ number: Int, _ unit: String) throws(ImageError) {
             let announced = try field(number)
-            guard UInt64(data.count) == announced else {
-                throw mismatch("\(name(number)) is \(announced), the payload holds \(data.count) bytes")
+            guard UInt64(count) == announced else {
+                throw mismatch("\(name(number)) is \(announced), the payload holds \(count) \(unit)")
             }
         }
+        func check(_ data: [UInt8], _ number: Int) throws(ImageError) { try check(data.count, number, "bytes") }
         var tail: [UInt8] = []
         switch (kind.layout, kind.payload) {
         case (.ghostFile, _):
@@ -198,10 +200,7 @@ public struct ImageWriter: Sendable {
             case .semaphores(let v)?: values = v
             default: throw mismatch("IPCNS_SEM takes semaphore values")
             }
-            let announced = try field(2)
-            guard UInt64(values.count) == announced else {
-                throw mismatch("\(name(2)) is \(announced), the payload holds \(values.count) values")
-            }
+            try check(values.count, 2, "values")
             for v in values {
                 let ordered = byteOrder == .littleEndian ? v.littleEndian : v.bigEndian
                 withUnsafeBytes(of: ordered) { tail.append(contentsOf: $0) }
@@ -214,10 +213,7 @@ public struct ImageWriter: Sendable {
             case .messages(let r)?: records = r
             default: throw mismatch("IPCNS_MSG takes queued messages")
             }
-            let announced = try field(3)
-            guard UInt64(records.count) == announced else {
-                throw mismatch("\(name(3)) is \(announced), the payload holds \(records.count) messages")
-            }
+            try check(records.count, 3, "messages")
             for (i, record) in records.enumerated() {
                 let size = try Self.varintField(2, in: record.header) ?? 0
                 guard size == UInt64(record.data.count) else {
