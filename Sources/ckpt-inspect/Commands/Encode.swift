@@ -35,7 +35,8 @@ struct Encode: ParsableCommand {
 
     @OptionGroup var diagnostics: DiagnosticOptions
 
-    func validate() throws {
+    /// The option checks (in `run`, not `validate`, so that `--help` alone prints only the help).
+    func checkOptions() throws {
         if (output == nil) == (dir == nil) {
             Output.error("encode: give either -o IMAGE or --dir DIR")
             throw ExitCode.usage
@@ -50,6 +51,7 @@ struct Encode: ParsableCommand {
     var inputName: String { json.map { $0 == "-" ? "<stdin>" : $0 } ?? "<stdin>" }
 
     func run() throws {
+        try checkOptions()
         let text: [UInt8]
         if let json, json != "-" {
             var isDirectory: ObjCBool = false
