@@ -49,6 +49,52 @@ struct SeedTool {
                 genericSeeds += 1
             }
         }
+        // Hand-written images of what the fixtures lack, made with the encoder from their JSON.
+        for (name, text) in syntheticImages {
+            guard let index = fuzzImageFileNames.firstIndex(where: { $0.file == name }),
+                  let json = try? JSONValue(parsing: text), let bytes = try? CritJSON().encodeImage(json) else {
+                print("seed-tool: the synthetic \(name) does not encode")
+                exit(1)
+            }
+            writeFile("\(args[1])/synthetic-\(decoderSeeds)", [UInt8(index)] + bytes)
+            decoderSeeds += 1
+        }
         print("seeds: \(decoderSeeds) images, \(genericSeeds) entries")
     }
 }
+
+/// (file name as in `fuzzImageFileNames`, JSON): payload kinds, framings and renderings the fixtures lack.
+let syntheticImages: [(String, String)] = [
+    ("ipcns-msg-1.img", """
+    {"magic": "IPCNS_MSG", "entries": [{"desc": {"key": 1, "uid": 0, "gid": 0, "cuid": 0, "cgid": 0, "mode": 438, "id": 3},
+     "qbytes": 16384, "qnum": 2, "extra": [{"mtype": 1, "msize": 5}, "aGVsbG8=\\n", {"mtype": 2, "msize": 0}, ""]}]}
+    """),
+    ("ipcns-sem-1.img", """
+    {"magic": "IPCNS_SEM", "entries": [{"desc": {"key": 2, "uid": 0, "gid": 0, "cuid": 0, "cgid": 0, "mode": 384, "id": 4},
+     "nsems": 3, "extra": [1, 2, 65535]}]}
+    """),
+    ("ipcns-shm-1.img", """
+    {"magic": "IPCNS_SHM", "entries": [{"desc": {"key": 3, "uid": 0, "gid": 0, "cuid": 0, "cgid": 0, "mode": 384, "id": 5},
+     "size": 5, "extra": "aGVsbG8=\\n"}, {"desc": {"key": 4, "uid": 0, "gid": 0, "cuid": 0, "cgid": 0, "mode": 384, "id": 6},
+     "size": 4096, "in_pagemaps": true}]}
+    """),
+    ("bpfmap-data.img", """
+    {"magic": "BPFMAP_DATA", "entries": [{"map_id": 1, "keys_bytes": 4, "values_bytes": 4, "count": 1, "extra": "AQIDBAUGBwg=\\n"}]}
+    """),
+    ("ghost-file-1.img", """
+    {"magic": "GHOST_FILE", "entries": [{"uid": 0, "gid": 0, "mode": 33188, "dev": "254:0", "rdev": "1:3", "chunks": true, "size": 20},
+     {"len": 5, "off": 0, "extra": "aGVsbG8=\\n"}, {"len": 3, "off": 16, "extra": "YWJj\\n"}]}
+    """),
+    ("pstree.img", """
+    {"magic": "PSTREE", "byte_order": "big", "entries": [{"pid": 1, "ppid": 0, "pgid": 1, "sid": 1, "threads": [1, 2]}]}
+    """),
+    ("pstree.img", """
+    {"magic": "PSTREE", "magic_words": 1, "entries": [{"pid": 1, "ppid": 0, "pgid": 1, "sid": 1, "threads": []}]}
+    """),
+    ("inventory.img", """
+    {"magic": "INVENTORY", "magic_words": 2, "entries": [{"img_version": 2, "#unknown": "oAYF\\n"}]}
+    """),
+    ("irmap-cache", """
+    {"magic": "IRMAP_CACHE", "entries": [{"dev": "254:3", "inode": 5, "path": "b'/tmp/\\\\xff'"}]}
+    """),
+]

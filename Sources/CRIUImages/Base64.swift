@@ -27,7 +27,8 @@ enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes base64, ignoring whitespace; nil on any other invalid character.
+    /// Decodes base64, ignoring whitespace; nil on any other invalid character, on text after the
+    /// `=` padding, and on a dangling character.
     static func decode(_ text: String) -> [UInt8]? {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
@@ -35,9 +36,11 @@ enum Base64 {
         out.reserveCapacity(text.utf8.count * 3 / 4)
         var accumulator: UInt32 = 0
         var bits = 0
+        var padded = false
         for c in text.utf8 {
             if c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r") || c == UInt8(ascii: " ") { continue }
-            if c == UInt8(ascii: "=") { break }
+            if c == UInt8(ascii: "=") { padded = true; continue }
+            if padded { return nil }
             let v = table[Int(c)]
             if v == 0xFF { return nil }
             accumulator = (accumulator << 6) | UInt32(v)
@@ -47,6 +50,7 @@ enum Base64 {
                 out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
             }
         }
+        if bits >= 6 { return nil }
         return out
     }
 }

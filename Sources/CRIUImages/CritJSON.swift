@@ -55,7 +55,7 @@ public struct CritJSON: Sendable {
                         let message = try decoder.decode(entry, in: buffer)
                         var object = render(message, hex: false)
                         if let extra = entry.extra {
-                            if let rendered = renderExtra(extra, kind: image.kind, buffer: buffer) {
+                            if let rendered = try renderExtra(extra, kind: image.kind, buffer: buffer) {
                                 object.append(("extra", rendered))
                             }
                         }
@@ -68,14 +68,23 @@ public struct CritJSON: Sendable {
         } catch {
             throw error.located(file: image.fileName, image: image.kind.name)
         }
-        return .object([("magic", .string(image.kind.magicName)), ("entries", .array(entries))])
+        var top: [(String, JSONValue)] = [("magic", .string(image.kind.magicName))]
+        // What crit's layout cannot say, only where an image differs from what CRIU writes today.
+        if image.byteOrder == .bigEndian { top.append(("byte_order", .string("big"))) }
+        if image.magicWords.count != image.kind.canonicalMagicWordCount { top.append(("magic_words", .int(image.magicWords.count))) }
+        top.append(("entries", .array(entries)))
+        return .object(top)
     }
 
-    /// Renders one decoded message as crit renders an entry object.
+    /// Renders one decoded message as crit renders an entry object; fields the schema does not know
+    /// follow as base64 of their wire bytes under ``unknownFieldsKey`` (crit drops them).
     public func render(_ message: DecodedMessage, hex: Bool) -> [(String, JSONValue)] {
         var pairs: [(String, JSONValue)] = []
         for field in message.fields {
             pairs.append((field.name, render(field, inheritedHex: hex, in: message.type)))
+        }
+        if !message.unknownFields.isEmpty {
+            pairs.append((Self.unknownFieldsKey, .string(Base64.mime(message.unknownFields.flatMap(\.bytes)))))
         }
         return pairs
     }
@@ -131,7 +140,7 @@ public struct CritJSON: Sendable {
         }
     }
 
-    private func renderExtra(_ extra: ExtraPayload, kind: ImageKind, buffer: UnsafeRawBufferPointer) -> JSONValue? {
+    private func renderExtra(_ extra: ExtraPayload, kind: ImageKind, buffer: UnsafeRawBufferPointer) throws(ImageError) -> JSONValue? {
         if !options.payloads {
             if kind.layout == .ghostFile { return nil }
             return .string("... <\(Self.sizeText(extra.byteCount))>")
@@ -149,11 +158,8 @@ public struct CritJSON: Sendable {
             let plain = CritJSON(options: Options(pretty: false, payloads: true, critCompatible: options.critCompatible), schema: schema)
             for record in records {
                 var reader = WireReader(buffer, range: record.header)
-                if let message = try? GenericDecoder(schema: schema).decode("ipc_msg", from: &reader) {
-                    items.append(.object(plain.render(message, hex: false)))
-                } else {
-                    items.append(.object([]))
-                }
+                let message = try GenericDecoder(schema: schema).decode("ipc_msg", from: &reader)
+                items.append(.object(plain.render(message, hex: false)))
                 items.append(b64(record.data))
             }
             return .array(items)
@@ -177,6 +183,20 @@ public struct CritJSON: Sendable {
 
 /// Device-number text.
 enum DeviceNumber {
+    /// The value `"major:minor"` stands for in the kernel (`kernel: true`) or glibc encoding; nil if
+    /// the text is not two decimal numbers or they do not fit the encoding.
+    static func parse(_ text: String, kernel: Bool) -> UInt64? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let major = UInt64(parts[0]), let minor = UInt64(parts[1]) else { return nil }
+        if kernel {
+            guard minor <= 0xFFFFF, major <= UInt64.max >> 20 else { return nil }
+            return major << 20 | minor
+        }
+        guard major <= 0xFFF, minor <= 0xFFFFF else { return nil }
+        return (minor & 0xFF) | major << 8 | (minor & 0xFFF00) << 12
+    }
+
     /// Kernel encoding: major << 20 | minor.
     static func kernel(_ v: UInt64) -> String { "\(v >> 20):\(v & 0xFFFFF)" }
     /// glibc `makedev` encoding of a 32-bit value.

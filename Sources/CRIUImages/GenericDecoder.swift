@@ -25,13 +25,19 @@ public struct DecodedField: Hashable, Sendable {
     /// The values in wire order; one for a singular field (the last on the wire; a message field's occurrences merged).
     public var values: [DecodedValue]
 
+    /// A field with its schema descriptor and values (one for a singular field).
+    public init(descriptor: FieldDescriptor, values: [DecodedValue]) {
+        self.descriptor = descriptor
+        self.values = values
+    }
+
     /// The field's name in the schema (`vaddr`).
     public var name: String { descriptor.name }
     /// The field number.
     public var number: Int { descriptor.number }
 }
 
-/// A field number the schema does not declare, skipped during decoding.
+/// A field number the schema does not declare, kept as it arrived so that it can be written back.
 public struct UnknownField: Hashable, Sendable {
     /// The field number.
     public var number: Int
@@ -39,6 +45,16 @@ public struct UnknownField: Hashable, Sendable {
     public var wireType: WireType
     /// Absolute offset of the field key.
     public var offset: Int
+    /// The whole field as it arrived: key, then value (a length-delimited value with its length prefix).
+    public var bytes: [UInt8]
+
+    /// An unknown field from its wire bytes (key included); `offset` is where the key was read.
+    public init(number: Int, wireType: WireType, offset: Int, bytes: [UInt8]) {
+        self.number = number
+        self.wireType = wireType
+        self.offset = offset
+        self.bytes = bytes
+    }
 }
 
 /// A message decoded generically: the present fields in field-number order.
@@ -49,6 +65,13 @@ public struct DecodedMessage: Hashable, Sendable {
     public var fields: [DecodedField]
     /// Fields the schema does not know, in wire order.
     public var unknownFields: [UnknownField]
+
+    /// A message of `type` with its present fields (in field-number order) and unknown fields.
+    public init(type: String, fields: [DecodedField], unknownFields: [UnknownField] = []) {
+        self.type = type
+        self.fields = fields
+        self.unknownFields = unknownFields
+    }
 
     /// The field with this name, if present.
     public subscript(name: String) -> DecodedField? {
@@ -112,10 +135,13 @@ public struct GenericDecoder: Sendable {
         }
         var slots: [[DecodedValue]?] = Array(repeating: nil, count: descriptor.fields.count)
         var unknown: [UnknownField] = []
-        while let key = try reader.nextKey() {
+        while true {
+            let start = reader.position
+            guard let key = try reader.nextKey() else { break }
             guard let index = descriptor.indexByNumber[key.number] else {
-                unknown.append(UnknownField(number: key.number, wireType: key.wireType, offset: key.offset))
                 try reader.skip(key.wireType)
+                let bytes = Array(UnsafeRawBufferPointer(rebasing: reader.buffer[start..<reader.position]))
+                unknown.append(UnknownField(number: key.number, wireType: key.wireType, offset: key.offset, bytes: bytes))
                 continue
             }
             let field = descriptor.fields[index]

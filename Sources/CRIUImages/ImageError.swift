@@ -22,6 +22,9 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
             case invalidPayload
             case unknownMessage
             case invalidSchema
+            case invalidJSON
+            case invalidValue
+            case unknownField
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -54,6 +57,12 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownMessage = Code(.unknownMessage)
         /// The embedded descriptor set could not be read.
         public static let invalidSchema = Code(.invalidSchema)
+        /// Text given to encode is not JSON (the offset is in the text).
+        public static let invalidJSON = Code(.invalidJSON)
+        /// A value given to encode does not fit its field (wrong type, out of range, unknown name).
+        public static let invalidValue = Code(.invalidValue)
+        /// A key given to encode names no field of its message.
+        public static let unknownField = Code(.unknownField)
 
         /// A short name of the code (`length out of bounds`).
         public var description: String {
@@ -72,6 +81,9 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
             case .invalidPayload: "invalid extra payload"
             case .unknownMessage: "unknown message type"
             case .invalidSchema: "invalid schema"
+            case .invalidJSON: "invalid JSON"
+            case .invalidValue: "invalid value"
+            case .unknownField: "unknown field"
             }
         }
     }
@@ -88,6 +100,9 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
     public var entry: Int?
     /// A short explanation with the values involved.
     public var detail: String
+    /// For errors raised while encoding: the path of the value inside its entry (`vmas[2].prot`),
+    /// or inside the document when no entry is known. Encoding errors have no byte offset (0).
+    public var path: String?
 
     /// An error with its code and absolute byte offset and, where known, the file, image kind and entry index.
     public init(_ code: Code, offset: Int, detail: String = "", file: String? = nil, image: String? = nil, entry: Int? = nil) {
@@ -99,6 +114,12 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         self.entry = entry
     }
 
+    /// An error raised while encoding: no byte offset, the path of the offending value instead.
+    init(_ code: Code, path: String, detail: String) {
+        self.init(code, offset: 0, detail: detail)
+        self.path = path
+    }
+
     /// The same error with the location context filled in where it is still missing.
     public func located(file: String? = nil, image: String? = nil, entry: Int? = nil) -> ImageError {
         var copy = self
@@ -108,15 +129,21 @@ public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
-    /// `file: IMAGE entry N at byte B: code: detail`, leaving out what is not known.
+    /// `file: IMAGE entry N at byte B: code: detail`, leaving out what is not known; an encoding
+    /// error names its field path instead of a byte (`file: IMAGE entry N: vmas[2].prot: code: detail`).
     public var description: String {
         var parts: [String] = []
         if let file { parts.append(file) }
         var place = ""
         if let image { place += image }
         if let entry { place += (place.isEmpty ? "" : " ") + "entry \(entry)" }
-        place += (place.isEmpty ? "" : " ") + "at byte \(offset)"
-        parts.append(place)
+        if let path {
+            if !place.isEmpty { parts.append(place) }
+            parts.append(path)
+        } else {
+            place += (place.isEmpty ? "" : " ") + "at byte \(offset)"
+            parts.append(place)
+        }
         parts.append(detail.isEmpty ? code.description : "\(code): \(detail)")
         return parts.joined(separator: ": ")
     }

@@ -187,15 +187,7 @@ struct Framer {
     /// The last value of a varint field in a message, if present (proto2: the last one wins).
     func field(_ number: Int, in range: Range<Int>) throws(ImageError) -> UInt64? {
         var reader = WireReader(buffer, range: range)
-        var found: UInt64?
-        while let key = try reader.nextKey() {
-            if key.number == number && key.wireType == .varint {
-                found = try reader.readVarint()
-            } else {
-                try reader.skip(key.wireType)
-            }
-        }
-        return found
+        return try reader.lastVarint(number)
     }
 
     static func roundUp(_ value: UInt64, _ to: UInt64) -> UInt64 {

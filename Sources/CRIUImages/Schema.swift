@@ -64,6 +64,8 @@ public struct FieldDescriptor: Hashable, Sendable {
     public var defaultValue: String?
     /// How crit renders the field in `--pretty` mode.
     public var options: RenderOptions
+    /// `[packed = true]`: a repeated scalar written as one length-delimited run (none in CRIU's schema).
+    public var isPacked = false
 
     /// True for a repeated field.
     public var isRepeated: Bool { label == .repeated }
@@ -213,6 +215,7 @@ public struct Schema: Sendable {
         var typeName: String?
         var defaultValue: String?
         var options = RenderOptions()
+        var packed = false
         while let key = try reader.nextKey() {
             switch (key.number, key.wireType) {
             case (1, .lengthDelimited): name = try reader.readString()
@@ -246,6 +249,8 @@ public struct Schema: Sendable {
                             default: try c.skip(ck.wireType)
                             }
                         }
+                    } else if k.number == 2 && k.wireType == .varint {
+                        packed = try o.readVarint() != 0
                     } else {
                         try o.skip(k.wireType)
                     }
@@ -253,6 +258,7 @@ public struct Schema: Sendable {
             default: try reader.skip(key.wireType)
             }
         }
-        return FieldDescriptor(name: name, number: number, label: label, type: type, typeName: typeName, defaultValue: defaultValue, options: options)
+        return FieldDescriptor(name: name, number: number, label: label, type: type, typeName: typeName, defaultValue: defaultValue,
+                               options: options, isPacked: packed)
     }
 }

@@ -209,6 +209,22 @@ public struct WireReader {
     }
 }
 
+extension WireReader {
+    /// Reads to the end of the window and returns the last value of varint field `number`, if any
+    /// (proto2: the last one wins). The framer reads payload lengths this way, and the writer checks them.
+    mutating func lastVarint(_ number: Int) throws(ImageError) -> UInt64? {
+        var found: UInt64?
+        while let key = try nextKey() {
+            if key.number == number && key.wireType == .varint {
+                found = try readVarint()
+            } else {
+                try skip(key.wireType)
+            }
+        }
+        return found
+    }
+}
+
 extension UInt64 {
     /// Zig-zag decoding (`sint32`/`sint64`).
     @inlinable public var zigZagDecoded: Int64 { Int64(bitPattern: (self >> 1) ^ (0 &- (self & 1))) }

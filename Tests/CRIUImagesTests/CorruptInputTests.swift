@@ -6,10 +6,12 @@ import Testing
 /// ImageError that points inside the input; nothing crashes, hangs or allocates beyond the input.
 @Suite struct CorruptInputTests {
     /// The fixture images, each distinct content once (the three ck-basic archives hold the same images).
+    /// The sweeps stay on the first fixture set: the later CRIU 4.2 fixtures (`raw/forensic`,
+    /// `podman/nfx-ck`) frame the same image kinds and would double the sweeps' time.
     static let uniqueImages: [(name: String, bytes: [UInt8])] = {
         var seen = Set<[UInt8]>()
         var result: [(String, [UInt8])] = []
-        for path in Fixtures.allImages() {
+        for path in Fixtures.allImages() where !path.contains("/raw/forensic/") && !path.contains("/nfx-ck.none.tar/") {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let bytes = [UInt8](data)
             if seen.insert(bytes).inserted { result.append(((path as NSString).lastPathComponent, bytes)) }

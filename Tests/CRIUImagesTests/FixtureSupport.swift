@@ -30,7 +30,7 @@ enum Fixtures {
         return dir
     }()
 
-    static let podmanArchives = ["ck-basic.none.tar", "ck-basic.gzip.tar.gz", "ck-basic.zstd.tar.zst", "ck-vol.none.tar"]
+    static let podmanArchives = ["ck-basic.none.tar", "ck-basic.gzip.tar.gz", "ck-basic.zstd.tar.zst", "ck-vol.none.tar", "nfx-ck.none.tar"]
 
     /// Every crit JSON file with the image it was made from: (json path, image path, label).
     static func critPairs() -> [(json: String, image: String, label: String)] {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CRIUImages
 
@@ -36,7 +37,11 @@ import Testing
         #expect(file.entries.count == 2)
         let little = try ImageFile.parse(image([common, pstree], [message, message]), fileName: "pstree.img")
         #expect(little.byteOrder == .littleEndian)
-        #expect(try json(bytes, "pstree.img") == json(image([common, pstree], [message, message]), "pstree.img"))
+        // The same JSON but for the byte order, which crit's layout cannot say (the encoder needs it).
+        let littleJSON = try json(image([common, pstree], [message, message]), "pstree.img")
+        let expected = littleJSON.replacingOccurrences(of: "\"magic\": \"PSTREE\",", with: "\"magic\": \"PSTREE\",\n    \"byte_order\": \"big\",")
+        #expect(expected != littleJSON)
+        #expect(try json(bytes, "pstree.img") == expected)
     }
 
     @Test func zeroSizeEntriesAndMagicOnlyFiles() throws {

@@ -63,3 +63,25 @@ public struct BPFMapFile: ImageMessage {
         }
     }
 }
+
+extension BPFMapFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `bpfmap_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        writer.write(3, varint: position)
+        try writer.write(4, message: owner)
+        writer.write(5, varint: UInt64(mapType))
+        writer.write(6, varint: UInt64(keySize))
+        writer.write(7, varint: UInt64(valueSize))
+        writer.write(8, varint: UInt64(mapID))
+        writer.write(9, varint: UInt64(maxEntries))
+        writer.write(10, varint: UInt64(mapFlags))
+        writer.write(11, varint: memlock)
+        writer.write(12, bool: isFrozen)
+        writer.write(13, bytes: mapName.bytes)
+        writer.write(14, varint: UInt64(interfaceIndex))
+        if mountID != -1 { writer.write(15, sint32: mountID) }
+        if let v = mapExtra { writer.write(16, varint: v) }
+    }
+}

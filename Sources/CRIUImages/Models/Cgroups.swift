@@ -197,3 +197,65 @@ public struct CgroupPermissions: ImageMessage {
         }
     }
 }
+
+extension Cgroups: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cgroup_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        for v in sets { try writer.write(1, message: v) }
+        for v in controllers { try writer.write(2, message: v) }
+    }
+}
+
+extension CgroupSet: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cg_set_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        for v in members { try writer.write(2, message: v) }
+    }
+}
+
+extension CgroupMember: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cg_member_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: controllers.bytes)
+        writer.write(2, bytes: path.bytes)
+        if let v = namespacePrefixLength { writer.write(3, varint: UInt64(v)) }
+    }
+}
+
+extension CgroupController: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cg_controller_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        for v in names { writer.write(1, bytes: v.bytes) }
+        for v in directories { try writer.write(2, message: v) }
+        if let v = isThreaded { writer.write(3, bool: v) }
+    }
+}
+
+extension CgroupProperty: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cgroup_prop_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: name.bytes)
+        writer.write(2, bytes: value.bytes)
+        if let v = permissions { try writer.write(3, message: v) }
+    }
+}
+
+extension CgroupPermissions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cgroup_perms` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(mode))
+        writer.write(2, varint: UInt64(uid))
+        writer.write(3, varint: UInt64(gid))
+    }
+}
+
+extension CgroupDirectory: EncodableImageMessage {
+    /// Writes the model as CRIU writes `cgroup_dir_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: name.bytes)
+        for v in children { try writer.write(2, message: v) }
+        for v in properties { try writer.write(3, message: v) }
+        if let v = permissions { try writer.write(4, message: v) }
+    }
+}

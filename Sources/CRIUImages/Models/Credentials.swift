@@ -111,3 +111,28 @@ public struct CapabilitySet: OptionSet, Hashable, Sendable {
     /// The capability numbers in the set, ascending.
     public var capabilities: [Int] { (0..<64).filter { contains(capability: $0) } }
 }
+
+extension Credentials: EncodableImageMessage {
+    /// Writes the model as CRIU writes `creds_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(uid))
+        writer.write(2, varint: UInt64(gid))
+        writer.write(3, varint: UInt64(euid))
+        writer.write(4, varint: UInt64(egid))
+        writer.write(5, varint: UInt64(suid))
+        writer.write(6, varint: UInt64(sgid))
+        writer.write(7, varint: UInt64(fsuid))
+        writer.write(8, varint: UInt64(fsgid))
+        if let v = inheritable { for w in v.words { writer.write(9, varint: UInt64(w)) } }
+        if let v = permitted { for w in v.words { writer.write(10, varint: UInt64(w)) } }
+        if let v = effective { for w in v.words { writer.write(11, varint: UInt64(w)) } }
+        if let v = bounding { for w in v.words { writer.write(12, varint: UInt64(w)) } }
+        writer.write(13, varint: UInt64(secureBits))
+        for v in groups { writer.write(14, varint: UInt64(v)) }
+        if let v = lsmProfile { writer.write(15, bytes: v.bytes) }
+        if let v = lsmSocketCreate { writer.write(16, bytes: v.bytes) }
+        if let v = apparmorData { writer.write(17, bytes: v) }
+        if let v = noNewPrivileges { writer.write(18, varint: UInt64(v)) }
+        if let v = ambient { for w in v.words { writer.write(19, varint: UInt64(w)) } }
+    }
+}

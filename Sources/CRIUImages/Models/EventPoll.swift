@@ -66,3 +66,26 @@ public struct EventPollTarget: ImageMessage {
         }
     }
 }
+
+extension EventPoll: EncodableImageMessage {
+    /// Writes the model as CRIU writes `eventpoll_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        try writer.write(3, message: owner)
+        for v in targets { try writer.write(4, message: v) }
+    }
+}
+
+extension EventPollTarget: EncodableImageMessage {
+    /// Writes the model as CRIU writes `eventpoll_tfd_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(fd))
+        writer.write(3, varint: UInt64(events))
+        writer.write(4, varint: data)
+        if let v = device { writer.write(5, varint: UInt64(v)) }
+        if let v = inode { writer.write(6, varint: v) }
+        if let v = position { writer.write(7, varint: v) }
+    }
+}

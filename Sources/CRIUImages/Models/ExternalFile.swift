@@ -21,3 +21,11 @@ public struct ExternalFile: ImageMessage {
         }
     }
 }
+
+extension ExternalFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ext_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        try writer.write(5, message: owner)
+    }
+}

@@ -24,3 +24,12 @@ public struct FIFOFile: ImageMessage {
         }
     }
 }
+
+extension FIFOFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fifo_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(pipeID))
+        if let v = regularFileID { writer.write(3, varint: UInt64(v)) }
+    }
+}

@@ -151,3 +151,45 @@ public struct FanotifyMountMark: ImageMessage {
         }
     }
 }
+
+extension Fanotify: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fanotify_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        try writer.write(3, message: owner)
+        writer.write(4, varint: UInt64(initFlags))
+        writer.write(5, varint: UInt64(eventFlags))
+        for v in marks { try writer.write(6, message: v) }
+    }
+}
+
+extension FanotifyMark: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fanotify_mark_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        writer.write(3, varint: UInt64(flags))
+        writer.write(4, varint: UInt64(mask))
+        writer.write(5, varint: UInt64(ignoredMask))
+        writer.write(6, varint: UInt64(device))
+        if let v = inodeMark { try writer.write(7, message: v) }
+        if let v = mountMark { try writer.write(8, message: v) }
+    }
+}
+
+extension FanotifyInodeMark: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fanotify_inode_mark_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: inode)
+        try writer.write(2, message: handle)
+    }
+}
+
+extension FanotifyMountMark: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fanotify_mount_mark_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(mountID))
+        if let v = path { writer.write(2, bytes: v.bytes) }
+    }
+}

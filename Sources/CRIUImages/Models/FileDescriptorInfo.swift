@@ -173,3 +173,14 @@ public enum FileDescriptorType: Hashable, Sendable, RawRepresentable, CustomStri
         }
     }
 }
+
+extension FileDescriptorInfo: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fdinfo_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        writer.write(3, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        writer.write(4, varint: UInt64(fd))
+        if let v = selinuxLabel { writer.write(5, bytes: v.bytes) }
+    }
+}

@@ -153,3 +153,41 @@ public enum FileDescription: Hashable, Sendable {
         }
     }
 }
+
+extension FileEntry: EncodableImageMessage {
+    /// Writes the model as CRIU writes `file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        writer.write(2, varint: UInt64(id))
+        try file.encode(to: &writer)
+    }
+}
+
+extension FileDescription {
+    /// Writes the description as the `file_entry` field its type uses (nothing for ``missing`` and ``unknown(type:)``).
+    func encode(to writer: inout WireWriter) throws(ImageError) {
+        switch self {
+        case .regular(let f): try writer.write(3, message: f)
+        case .inetSocket(let f): try writer.write(4, message: f)
+        case .namespace(let f): try writer.write(5, message: f)
+        case .packetSocket(let f): try writer.write(6, message: f)
+        case .netlinkSocket(let f): try writer.write(7, message: f)
+        case .eventfd(let f): try writer.write(8, message: f)
+        case .eventpoll(let f): try writer.write(9, message: f)
+        case .signalfd(let f): try writer.write(10, message: f)
+        case .tun(let f): try writer.write(11, message: f)
+        case .timerfd(let f): try writer.write(12, message: f)
+        case .inotify(let f): try writer.write(13, message: f)
+        case .fanotify(let f): try writer.write(14, message: f)
+        case .external(let f): try writer.write(15, message: f)
+        case .unixSocket(let f): try writer.write(16, message: f)
+        case .fifo(let f): try writer.write(17, message: f)
+        case .pipe(let f): try writer.write(18, message: f)
+        case .tty(let f): try writer.write(19, message: f)
+        case .memfd(let f): try writer.write(20, message: f)
+        case .bpfMap(let f): try writer.write(21, message: f)
+        case .pidfd(let f): try writer.write(22, message: f)
+        case .missing, .unknown: break
+        }
+    }
+}

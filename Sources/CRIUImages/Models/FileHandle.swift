@@ -30,3 +30,14 @@ public struct FileHandle: ImageMessage {
         }
     }
 }
+
+extension FileHandle: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fh_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(byteCount))
+        writer.write(2, varint: UInt64(type))
+        for v in handle { writer.write(3, varint: v) }
+        if let v = path { writer.write(4, bytes: v.bytes) }
+        if let v = mountID { writer.write(5, varint: UInt64(v)) }
+    }
+}

@@ -30,3 +30,14 @@ public struct FileOwner: ImageMessage {
 
     init() {}
 }
+
+extension FileOwner: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fown_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(uid))
+        writer.write(2, varint: UInt64(euid))
+        writer.write(3, varint: UInt64(signal))
+        writer.write(4, varint: UInt64(pidType))
+        writer.write(5, varint: UInt64(pid))
+    }
+}

@@ -96,3 +96,36 @@ public struct Timeval: ImageMessage {
         }
     }
 }
+
+extension GhostFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ghost_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(uid))
+        writer.write(2, varint: UInt64(gid))
+        writer.write(3, varint: UInt64(mode))
+        if let v = device { writer.write(4, varint: UInt64(v)) }
+        if let v = inode { writer.write(5, varint: v) }
+        if let v = rdev { writer.write(6, varint: UInt64(v)) }
+        if let v = accessTime { try writer.write(7, message: v) }
+        if let v = modificationTime { try writer.write(8, message: v) }
+        if let v = isChunked { writer.write(9, bool: v) }
+        if let v = size { writer.write(10, varint: v) }
+        if let v = symlinkTarget { writer.write(11, bytes: v.bytes) }
+    }
+}
+
+extension GhostChunk: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ghost_chunk_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: length)
+        writer.write(2, varint: offset)
+    }
+}
+
+extension Timeval: EncodableImageMessage {
+    /// Writes the model as CRIU writes `timeval` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: seconds)
+        writer.write(2, varint: microseconds)
+    }
+}

@@ -180,3 +180,61 @@ public struct TCPOptions: ImageMessage {
         }
     }
 }
+
+extension InetSocket: EncodableImageMessage {
+    /// Writes the model as CRIU writes `inet_sk_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(inode))
+        writer.write(3, varint: UInt64(family))
+        writer.write(4, varint: UInt64(type))
+        writer.write(5, varint: UInt64(protocolNumber))
+        writer.write(6, varint: UInt64(state))
+        writer.write(7, varint: UInt64(sourcePort))
+        writer.write(8, varint: UInt64(destinationPort))
+        writer.write(9, varint: UInt64(flags))
+        writer.write(10, varint: UInt64(backlog))
+        for v in sourceAddressWords { writer.write(11, varint: UInt64(v)) }
+        for v in destinationAddressWords { writer.write(12, varint: UInt64(v)) }
+        try writer.write(13, message: owner)
+        try writer.write(14, message: options)
+        if let v = v6Only { writer.write(15, bool: v) }
+        if let v = ipOptions { try writer.write(16, message: v) }
+        if let v = interfaceName { writer.write(17, bytes: v.bytes) }
+        if let v = netNamespaceID { writer.write(18, varint: UInt64(v)) }
+        if let v = shutdown { writer.write(19, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+        if let v = tcpOptions { try writer.write(20, message: v) }
+    }
+}
+
+extension IPOptions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ip_opts_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        if let v = freeBind { writer.write(1, bool: v) }
+        if let v = raw { try writer.write(4, message: v) }
+        if let v = packetInfo { writer.write(5, bool: v) }
+        if let v = typeOfService { writer.write(6, varint: UInt64(v)) }
+        if let v = timeToLive { writer.write(7, varint: UInt64(v)) }
+    }
+}
+
+extension RawIPOptions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ip_opts_raw_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        if let v = headerIncluded { writer.write(1, bool: v) }
+        if let v = noDefragment { writer.write(2, bool: v) }
+        if let v = checksum { writer.write(3, bool: v) }
+        for v in icmpFilter { writer.write(4, varint: UInt64(v)) }
+    }
+}
+
+extension TCPOptions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tcp_opts_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        if let v = cork { writer.write(1, bool: v) }
+        if let v = noDelay { writer.write(2, bool: v) }
+        if let v = keepCount { writer.write(3, varint: UInt64(v)) }
+        if let v = keepIdle { writer.write(4, varint: UInt64(v)) }
+        if let v = keepInterval { writer.write(5, varint: UInt64(v)) }
+    }
+}

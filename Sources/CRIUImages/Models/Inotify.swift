@@ -66,3 +66,26 @@ public struct InotifyWatch: ImageMessage {
         }
     }
 }
+
+extension Inotify: EncodableImageMessage {
+    /// Writes the model as CRIU writes `inotify_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        try writer.write(4, message: owner)
+        for v in watches { try writer.write(5, message: v) }
+    }
+}
+
+extension InotifyWatch: EncodableImageMessage {
+    /// Writes the model as CRIU writes `inotify_wd_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: inode)
+        writer.write(3, varint: UInt64(mask))
+        writer.write(4, varint: UInt64(ignoredMask))
+        writer.write(5, varint: UInt64(device))
+        writer.write(6, varint: UInt64(watchDescriptor))
+        try writer.write(7, message: handle)
+    }
+}

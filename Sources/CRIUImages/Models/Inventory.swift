@@ -98,3 +98,22 @@ public enum LSMType: Hashable, Sendable, RawRepresentable {
         }
     }
 }
+
+extension Inventory: EncodableImageMessage {
+    /// Writes the model as CRIU writes `inventory_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(imageVersion))
+        if let v = fdinfoPerID { writer.write(2, bool: v) }
+        if let v = rootIDs { try writer.write(3, message: v) }
+        if let v = namespacesPerID { writer.write(4, bool: v) }
+        if let v = rootCgroupSet { writer.write(5, varint: UInt64(v)) }
+        if let v = lsmType { writer.write(6, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+        if let v = dumpUptime { writer.write(8, varint: v) }
+        if let v = preDumpMode { writer.write(9, varint: UInt64(v)) }
+        if let v = tcpClose { writer.write(10, bool: v) }
+        if let v = networkLockMethod { writer.write(11, varint: UInt64(v)) }
+        if let v = plugins { writer.writeMessage(12) { w in for p in v { w.write(12, bytes: Array(p.utf8)) } } }
+        if let v = dumpRunID { writer.write(13, bytes: Array(v.utf8)) }
+        if let v = allowUprobes { writer.write(14, bool: v) }
+    }
+}

@@ -50,3 +50,21 @@ public struct KernelObjectIDs: ImageMessage {
         }
     }
 }
+
+extension KernelObjectIDs: EncodableImageMessage {
+    /// Writes the model as CRIU writes `task_kobj_ids_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(vmID))
+        writer.write(2, varint: UInt64(filesID))
+        writer.write(3, varint: UInt64(fsID))
+        writer.write(4, varint: UInt64(sighandID))
+        if let v = pidNamespaceID { writer.write(5, varint: UInt64(v)) }
+        if let v = netNamespaceID { writer.write(6, varint: UInt64(v)) }
+        if let v = ipcNamespaceID { writer.write(7, varint: UInt64(v)) }
+        if let v = utsNamespaceID { writer.write(8, varint: UInt64(v)) }
+        if let v = mountNamespaceID { writer.write(9, varint: UInt64(v)) }
+        if let v = userNamespaceID { writer.write(10, varint: UInt64(v)) }
+        if let v = cgroupNamespaceID { writer.write(11, varint: UInt64(v)) }
+        if let v = timeNamespaceID { writer.write(12, varint: UInt64(v)) }
+    }
+}

@@ -30,3 +30,14 @@ public struct MemFDFile: ImageMessage {
         }
     }
 }
+
+extension MemFDFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `memfd_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        writer.write(3, varint: position)
+        try writer.write(4, message: owner)
+        writer.write(5, varint: UInt64(inodeID))
+    }
+}

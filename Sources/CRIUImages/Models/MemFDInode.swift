@@ -60,3 +60,18 @@ public struct MemFDInode: ImageMessage {
         public static let futureWrite = Seals(rawValue: 0x10)
     }
 }
+
+extension MemFDInode: EncodableImageMessage {
+    /// Writes the model as CRIU writes `memfd_inode_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: name.bytes)
+        writer.write(2, varint: UInt64(uid))
+        writer.write(3, varint: UInt64(gid))
+        writer.write(4, varint: size)
+        writer.write(5, varint: UInt64(shmid))
+        writer.write(6, varint: UInt64(seals.rawValue))
+        writer.write(7, varint: inodeID)
+        if let v = hugeTLBFlags { writer.write(8, varint: UInt64(v)) }
+        if let v = mode { writer.write(9, varint: UInt64(v)) }
+    }
+}

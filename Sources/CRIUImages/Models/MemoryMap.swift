@@ -138,3 +138,35 @@ public struct AIORing: ImageMessage {
         }
     }
 }
+
+extension MemoryMap: EncodableImageMessage {
+    /// Writes the model as CRIU writes `mm_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: startCode)
+        writer.write(2, varint: endCode)
+        writer.write(3, varint: startData)
+        writer.write(4, varint: endData)
+        writer.write(5, varint: startStack)
+        writer.write(6, varint: startBrk)
+        writer.write(7, varint: brk)
+        writer.write(8, varint: argumentsStart)
+        writer.write(9, varint: argumentsEnd)
+        writer.write(10, varint: environmentStart)
+        writer.write(11, varint: environmentEnd)
+        writer.write(12, varint: UInt64(exeFileID))
+        for v in savedAuxv { writer.write(13, varint: v) }
+        for v in vmas { try writer.write(14, message: v) }
+        if let v = dumpable { writer.write(15, signed: Int64(v)) }
+        for v in aioRings { try writer.write(16, message: v) }
+        if let v = thpDisabled { writer.write(17, bool: v) }
+    }
+}
+
+extension AIORing: EncodableImageMessage {
+    /// Writes the model as CRIU writes `aio_ring_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: id)
+        writer.write(2, varint: UInt64(requestCount))
+        writer.write(3, varint: UInt64(ringLength))
+    }
+}

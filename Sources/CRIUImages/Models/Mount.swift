@@ -173,3 +173,27 @@ public enum FilesystemType: Hashable, Sendable, RawRepresentable {
         }
     }
 }
+
+extension Mount: EncodableImageMessage {
+    /// Writes the model as CRIU writes `mnt_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(filesystemType.rawValue))
+        writer.write(2, varint: UInt64(id))
+        writer.write(3, varint: UInt64(rootDevice))
+        writer.write(4, varint: UInt64(parentID))
+        writer.write(5, varint: UInt64(flags))
+        writer.write(6, bytes: root.bytes)
+        writer.write(7, bytes: mountPoint.bytes)
+        writer.write(8, bytes: source.bytes)
+        writer.write(9, bytes: options.bytes)
+        if let v = sharedID { writer.write(10, varint: UInt64(v)) }
+        if let v = masterID { writer.write(11, varint: UInt64(v)) }
+        if let v = withPlugin { writer.write(12, bool: v) }
+        if let v = isExternalMount { writer.write(13, bool: v) }
+        if let v = filesystemName { writer.write(14, bytes: v.bytes) }
+        if let v = internalSharing { writer.write(15, bool: v) }
+        if let v = isDeleted { writer.write(16, bool: v) }
+        if let v = superblockFlags { writer.write(17, varint: UInt64(v)) }
+        if let v = externalKey { writer.write(18, bytes: v.bytes) }
+    }
+}

@@ -27,3 +27,13 @@ public struct NamespaceFile: ImageMessage {
         }
     }
 }
+
+extension NamespaceFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `ns_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(namespaceID))
+        writer.write(3, varint: UInt64(cloneFlag))
+        writer.write(4, varint: UInt64(flags))
+    }
+}

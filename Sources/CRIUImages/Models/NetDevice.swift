@@ -240,3 +240,65 @@ public struct SITTunnel: ImageMessage {
     /// The remote address (little-endian words).
     public var remoteAddress: InetAddress? { InetAddress(words: remoteWords) }
 }
+
+extension NetDevice: EncodableImageMessage {
+    /// Writes the model as CRIU writes `net_device_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        writer.write(2, varint: UInt64(index))
+        writer.write(3, varint: UInt64(mtu))
+        writer.write(4, varint: UInt64(flags))
+        writer.write(5, bytes: name.bytes)
+        if let v = tun { try writer.write(6, message: v) }
+        if let v = address { writer.write(7, bytes: v) }
+        for v in legacyConf { writer.write(8, signed: Int64(v)) }
+        for v in ipv4Conf { try writer.write(9, message: v) }
+        for v in ipv6Conf { try writer.write(10, message: v) }
+        if let v = macvlan { try writer.write(11, message: v) }
+        if let v = peerIndex { writer.write(12, varint: UInt64(v)) }
+        if let v = peerNamespaceID { writer.write(13, varint: UInt64(v)) }
+        if let v = master { writer.write(14, varint: UInt64(v)) }
+        if let v = sit { try writer.write(15, message: v) }
+    }
+}
+
+extension TunLink: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tun_link_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(flags))
+        writer.write(2, signed: Int64(owner))
+        writer.write(3, signed: Int64(group))
+        writer.write(4, varint: UInt64(vnetHeaderSize))
+        writer.write(5, varint: UInt64(sendBuffer))
+    }
+}
+
+extension MacvlanLink: EncodableImageMessage {
+    /// Writes the model as CRIU writes `macvlan_link_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(mode))
+        if let v = flags { writer.write(2, varint: UInt64(v)) }
+    }
+}
+
+extension SITTunnel: EncodableImageMessage {
+    /// Writes the model as CRIU writes `sit_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        if let v = link { writer.write(1, varint: UInt64(v)) }
+        for v in localWords { writer.write(2, varint: UInt64(v)) }
+        for v in remoteWords { writer.write(3, varint: UInt64(v)) }
+        if let v = ttl { writer.write(4, varint: UInt64(v)) }
+        if let v = tos { writer.write(5, varint: UInt64(v)) }
+        if let v = pathMTUDiscovery { writer.write(6, bool: v) }
+        if let v = protocolNumber { writer.write(7, varint: UInt64(v)) }
+        if let v = flags { writer.write(8, varint: UInt64(v)) }
+        if let v = encapsulationType { writer.write(9, varint: UInt64(v)) }
+        if let v = encapsulationFlags { writer.write(10, varint: UInt64(v)) }
+        if let v = encapsulationSourcePort { writer.write(11, varint: UInt64(v)) }
+        if let v = encapsulationDestinationPort { writer.write(12, varint: UInt64(v)) }
+        if let v = relayDomainPrefixLength { writer.write(13, varint: UInt64(v)) }
+        for v in relayDomainPrefixWords { writer.write(14, varint: UInt64(v)) }
+        if let v = relayPrefixLength { writer.write(15, varint: UInt64(v)) }
+        for v in relayPrefixWords { writer.write(16, varint: UInt64(v)) }
+    }
+}

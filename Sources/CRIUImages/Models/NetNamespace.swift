@@ -69,3 +69,27 @@ public struct NetNamespaceID: ImageMessage {
         }
     }
 }
+
+extension NetNamespace: EncodableImageMessage {
+    /// Writes the model as CRIU writes `netns_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        for v in legacyDefaultConf { writer.write(1, signed: Int64(v)) }
+        for v in legacyAllConf { writer.write(2, signed: Int64(v)) }
+        for v in defaultIPv4Conf { try writer.write(3, message: v) }
+        for v in allIPv4Conf { try writer.write(4, message: v) }
+        for v in defaultIPv6Conf { try writer.write(5, message: v) }
+        for v in allIPv6Conf { try writer.write(6, message: v) }
+        for v in namespaceIDs { try writer.write(7, message: v) }
+        if let v = externalKey { writer.write(8, bytes: v.bytes) }
+        for v in unixConf { try writer.write(9, message: v) }
+        for v in ipv4Sysctls { try writer.write(10, message: v) }
+    }
+}
+
+extension NetNamespaceID: EncodableImageMessage {
+    /// Writes the model as CRIU writes `netns_id` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(targetNamespaceID))
+        writer.write(2, signed: Int64(value))
+    }
+}

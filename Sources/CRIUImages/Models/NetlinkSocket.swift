@@ -51,3 +51,21 @@ public struct NetlinkSocket: ImageMessage {
         }
     }
 }
+
+extension NetlinkSocket: EncodableImageMessage {
+    /// Writes the model as CRIU writes `netlink_sk_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(inode))
+        writer.write(3, varint: UInt64(protocolNumber))
+        writer.write(4, varint: UInt64(state))
+        writer.write(6, varint: UInt64(flags))
+        writer.write(7, varint: UInt64(portID))
+        for v in groups { writer.write(8, varint: UInt64(v)) }
+        writer.write(9, varint: UInt64(destinationPortID))
+        writer.write(10, varint: UInt64(destinationGroup))
+        try writer.write(11, message: owner)
+        try writer.write(12, message: options)
+        if let v = netNamespaceID { writer.write(13, varint: UInt64(v)) }
+    }
+}

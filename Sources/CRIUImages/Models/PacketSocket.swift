@@ -141,3 +141,51 @@ public struct PacketRing: ImageMessage {
         }
     }
 }
+
+extension PacketSocket: EncodableImageMessage {
+    /// Writes the model as CRIU writes `packet_sock_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(type))
+        writer.write(3, varint: UInt64(protocolNumber))
+        writer.write(4, varint: UInt64(flags))
+        writer.write(5, varint: UInt64(interfaceIndex))
+        try writer.write(6, message: owner)
+        try writer.write(7, message: options)
+        writer.write(8, varint: UInt64(version))
+        writer.write(9, varint: UInt64(reserve))
+        writer.write(10, bool: auxData)
+        writer.write(11, bool: originalDevice)
+        writer.write(12, bool: vnetHeader)
+        writer.write(13, bool: loss)
+        writer.write(14, varint: UInt64(timestamp))
+        writer.write(15, varint: UInt64(copyThreshold))
+        for v in multicast { try writer.write(16, message: v) }
+        if fanout != 0xffff_ffff { writer.write(17, varint: UInt64(fanout)) }
+        if let v = receiveRing { try writer.write(18, message: v) }
+        if let v = transmitRing { try writer.write(19, message: v) }
+        if let v = netNamespaceID { writer.write(20, varint: UInt64(v)) }
+    }
+}
+
+extension PacketMulticast: EncodableImageMessage {
+    /// Writes the model as CRIU writes `packet_mclist` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(index))
+        writer.write(2, varint: UInt64(type))
+        writer.write(3, bytes: address)
+    }
+}
+
+extension PacketRing: EncodableImageMessage {
+    /// Writes the model as CRIU writes `packet_ring` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(blockSize))
+        writer.write(2, varint: UInt64(blockCount))
+        writer.write(3, varint: UInt64(frameSize))
+        writer.write(4, varint: UInt64(frameCount))
+        writer.write(5, varint: UInt64(retireTimeout))
+        writer.write(6, varint: UInt64(privateSize))
+        writer.write(7, varint: UInt64(features))
+    }
+}

@@ -80,3 +80,14 @@ public struct PagemapEntry: ImageMessage {
         public static let present = Flags(rawValue: 4)
     }
 }
+
+extension PagemapEntry: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pagemap_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: vaddr)
+        writer.write(2, varint: UInt64(compatPageCount))
+        if let v = inParent { writer.write(3, bool: v) }
+        if let v = flags { writer.write(4, varint: UInt64(v.rawValue)) }
+        if let v = pageCount { writer.write(5, varint: v) }
+    }
+}

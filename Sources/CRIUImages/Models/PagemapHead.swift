@@ -21,3 +21,10 @@ public struct PagemapHead: ImageMessage {
         }
     }
 }
+
+extension PagemapHead: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pagemap_head` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(pagesID))
+    }
+}

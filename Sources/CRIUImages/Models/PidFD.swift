@@ -30,3 +30,14 @@ public struct PidFD: ImageMessage {
         }
     }
 }
+
+extension PidFD: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pidfd_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(inode))
+        writer.write(3, varint: UInt64(flags))
+        writer.write(4, signed: Int64(pid))
+        try writer.write(5, message: owner)
+    }
+}

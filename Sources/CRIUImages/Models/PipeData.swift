@@ -24,3 +24,12 @@ public struct PipeData: ImageMessage {
         }
     }
 }
+
+extension PipeData: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pipe_data_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(pipeID))
+        writer.write(2, varint: UInt64(byteCount))
+        if let v = pipeSize { writer.write(3, varint: UInt64(v)) }
+    }
+}

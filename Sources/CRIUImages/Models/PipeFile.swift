@@ -27,3 +27,13 @@ public struct PipeFile: ImageMessage {
         }
     }
 }
+
+extension PipeFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pipe_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(pipeID))
+        writer.write(3, varint: UInt64(flags))
+        try writer.write(4, message: owner)
+    }
+}

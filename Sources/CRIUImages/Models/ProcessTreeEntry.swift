@@ -30,3 +30,14 @@ public struct ProcessTreeEntry: ImageMessage {
         }
     }
 }
+
+extension ProcessTreeEntry: EncodableImageMessage {
+    /// Writes the model as CRIU writes `pstree_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(pid))
+        writer.write(2, varint: UInt64(parentPID))
+        writer.write(3, varint: UInt64(processGroupID))
+        writer.write(4, varint: UInt64(sessionID))
+        for v in threads { writer.write(5, varint: UInt64(v)) }
+    }
+}

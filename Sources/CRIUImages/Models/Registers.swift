@@ -343,3 +343,19 @@ public struct AArch64Registers: ImageMessage {
     /// Register xN (0...30), or nil when not saved.
     public func x(_ n: Int) -> UInt64? { n >= 0 && n < regs.count ? regs[n] : nil }
 }
+
+extension X86TLSDescriptor: EncodableImageMessage {
+    /// Writes the model as CRIU writes `user_desc_t` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(entryNumber))
+        writer.write(2, varint: UInt64(baseAddress))
+        writer.write(3, varint: UInt64(limit))
+        writer.write(4, bool: is32Bit)
+        writer.write(5, bool: contentsHigh)
+        writer.write(6, bool: contentsLow)
+        writer.write(7, bool: readExecOnly)
+        writer.write(8, bool: limitInPages)
+        writer.write(9, bool: segmentNotPresent)
+        writer.write(10, bool: usable)
+    }
+}

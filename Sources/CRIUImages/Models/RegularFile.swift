@@ -54,3 +54,22 @@ public struct RegularFile: ImageMessage {
         }
     }
 }
+
+extension RegularFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `reg_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        writer.write(3, varint: position)
+        try writer.write(5, message: owner)
+        writer.write(6, bytes: name.bytes)
+        if mountID != -1 { writer.write(7, sint32: mountID) }
+        if let v = size { writer.write(8, varint: v) }
+        if let v = isExternal { writer.write(9, bool: v) }
+        if let v = mode { writer.write(10, varint: UInt64(v)) }
+        for v in buildID { writer.write(11, varint: UInt64(v)) }
+        if let v = checksum { writer.write(12, varint: UInt64(v)) }
+        if let v = checksumConfig { writer.write(13, varint: UInt64(v)) }
+        if let v = checksumParameter { writer.write(14, varint: UInt64(v)) }
+    }
+}

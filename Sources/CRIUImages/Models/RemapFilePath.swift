@@ -59,3 +59,12 @@ public enum RemapType: Hashable, Sendable, RawRepresentable {
         }
     }
 }
+
+extension RemapFilePath: EncodableImageMessage {
+    /// Writes the model as CRIU writes `remap_file_path_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(originalID))
+        writer.write(2, varint: UInt64(remapID))
+        if let v = type { writer.write(3, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+    }
+}

@@ -22,3 +22,11 @@ public struct ResourceLimit: ImageMessage {
         }
     }
 }
+
+extension ResourceLimit: EncodableImageMessage {
+    /// Writes the model as CRIU writes `rlimit_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: current)
+        writer.write(2, varint: maximum)
+    }
+}

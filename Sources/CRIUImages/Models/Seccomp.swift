@@ -61,3 +61,19 @@ public struct SeccompFilter: ImageMessage {
     /// Number of BPF instructions.
     public var instructionCount: Int { program.count / 8 }
 }
+
+extension Seccomp: EncodableImageMessage {
+    /// Writes the model as CRIU writes `seccomp_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        for v in filters { try writer.write(1, message: v) }
+    }
+}
+
+extension SeccompFilter: EncodableImageMessage {
+    /// Writes the model as CRIU writes `seccomp_filter` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: program)
+        if let v = previous { writer.write(2, varint: UInt64(v)) }
+        if let v = flags { writer.write(3, varint: UInt64(v)) }
+    }
+}

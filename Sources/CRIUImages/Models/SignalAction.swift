@@ -36,3 +36,15 @@ public struct SignalAction: ImageMessage {
     /// True for SIG_IGN.
     public var isIgnored: Bool { handler == 1 }
 }
+
+extension SignalAction: EncodableImageMessage {
+    /// Writes the model as CRIU writes `sa_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: handler)
+        writer.write(2, varint: flags)
+        writer.write(3, varint: restorer)
+        writer.write(4, varint: mask)
+        if let v = isCompat { writer.write(5, bool: v) }
+        if let v = maskExtended { writer.write(6, varint: v) }
+    }
+}

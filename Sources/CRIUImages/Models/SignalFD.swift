@@ -27,3 +27,13 @@ public struct SignalFD: ImageMessage {
         }
     }
 }
+
+extension SignalFD: EncodableImageMessage {
+    /// Writes the model as CRIU writes `signalfd_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        try writer.write(3, message: owner)
+        writer.write(4, varint: signalMask)
+    }
+}

@@ -126,3 +126,34 @@ public enum SocketShutdown: Hashable, Sendable, RawRepresentable {
         }
     }
 }
+
+extension SocketOptions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `sk_opts_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(sendBuffer))
+        writer.write(2, varint: UInt64(receiveBuffer))
+        writer.write(3, varint: sendTimeoutSeconds)
+        writer.write(4, varint: sendTimeoutMicroseconds)
+        writer.write(5, varint: receiveTimeoutSeconds)
+        writer.write(6, varint: receiveTimeoutMicroseconds)
+        if let v = reuseAddress { writer.write(7, bool: v) }
+        if let v = priority { writer.write(8, varint: UInt64(v)) }
+        if let v = receiveLowWatermark { writer.write(9, varint: UInt64(v)) }
+        if let v = mark { writer.write(10, varint: UInt64(v)) }
+        if let v = passCredentials { writer.write(11, bool: v) }
+        if let v = passSecurity { writer.write(12, bool: v) }
+        if let v = dontRoute { writer.write(13, bool: v) }
+        if let v = noCheck { writer.write(14, bool: v) }
+        if let v = boundDevice { writer.write(15, bytes: v.bytes) }
+        for v in filter { writer.write(16, fixed64: UInt64(truncatingIfNeeded: v)) }
+        if let v = reusePort { writer.write(17, bool: v) }
+        if let v = broadcast { writer.write(18, bool: v) }
+        if let v = keepAlive { writer.write(19, bool: v) }
+        if let v = tcpKeepCount { writer.write(20, varint: UInt64(v)) }
+        if let v = tcpKeepIdle { writer.write(21, varint: UInt64(v)) }
+        if let v = tcpKeepInterval { writer.write(22, varint: UInt64(v)) }
+        if let v = outOfBandInline { writer.write(23, varint: UInt64(v)) }
+        if let v = linger { writer.write(24, varint: UInt64(v)) }
+        if let v = bufferLock { writer.write(25, varint: UInt64(v)) }
+    }
+}

@@ -48,3 +48,20 @@ public struct ControlMessage: ImageMessage {
         }
     }
 }
+
+extension SocketPacket: EncodableImageMessage {
+    /// Writes the model as CRIU writes `sk_packet_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(socketID))
+        writer.write(2, varint: UInt64(length))
+        for v in controlMessages { try writer.write(4, message: v) }
+    }
+}
+
+extension ControlMessage: EncodableImageMessage {
+    /// Writes the model as CRIU writes `scm_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(type))
+        for v in rights { writer.write(2, varint: UInt64(v)) }
+    }
+}

@@ -114,3 +114,42 @@ public struct RestoreStats: ImageMessage {
         }
     }
 }
+
+extension Stats: EncodableImageMessage {
+    /// Writes the model as CRIU writes `stats_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        if let v = dump { try writer.write(1, message: v) }
+        if let v = restore { try writer.write(2, message: v) }
+    }
+}
+
+extension DumpStats: EncodableImageMessage {
+    /// Writes the model as CRIU writes `dump_stats_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(freezingTime))
+        writer.write(2, varint: UInt64(frozenTime))
+        writer.write(3, varint: UInt64(memoryDumpTime))
+        writer.write(4, varint: UInt64(memoryWriteTime))
+        writer.write(5, varint: pagesScanned)
+        writer.write(6, varint: pagesSkippedParent)
+        writer.write(7, varint: pagesWritten)
+        if let v = irmapResolveTime { writer.write(8, varint: UInt64(v)) }
+        writer.write(9, varint: pagesLazy)
+        if let v = pagePipes { writer.write(10, varint: v) }
+        if let v = pagePipeBuffers { writer.write(11, varint: v) }
+        if let v = sharedPagesScanned { writer.write(12, varint: v) }
+        if let v = sharedPagesSkippedParent { writer.write(13, varint: v) }
+        if let v = sharedPagesWritten { writer.write(14, varint: v) }
+    }
+}
+
+extension RestoreStats: EncodableImageMessage {
+    /// Writes the model as CRIU writes `restore_stats_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: pagesCompared)
+        writer.write(2, varint: pagesSkippedCOW)
+        writer.write(3, varint: UInt64(forkingTime))
+        writer.write(4, varint: UInt64(restoreTime))
+        if let v = pagesRestored { writer.write(5, varint: v) }
+    }
+}

@@ -52,3 +52,12 @@ public enum SysctlType: Hashable, Sendable, RawRepresentable {
         }
     }
 }
+
+extension Sysctl: EncodableImageMessage {
+    /// Writes the model as CRIU writes `sysctl_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        if let v = integer { writer.write(2, signed: Int64(v)) }
+        if let v = string { writer.write(3, bytes: v.bytes) }
+    }
+}

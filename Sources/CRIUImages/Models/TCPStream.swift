@@ -66,3 +66,26 @@ public struct TCPStream: ImageMessage {
         }
     }
 }
+
+extension TCPStream: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tcp_stream_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(receiveQueueLength))
+        writer.write(2, varint: UInt64(receiveSequence))
+        writer.write(3, varint: UInt64(sendQueueLength))
+        writer.write(4, varint: UInt64(sendSequence))
+        writer.write(5, varint: UInt64(optionMask))
+        writer.write(6, varint: UInt64(sendWindowScale))
+        writer.write(7, varint: UInt64(mssClamp))
+        if let v = receiveWindowScale { writer.write(8, varint: UInt64(v)) }
+        if let v = timestamp { writer.write(9, varint: UInt64(v)) }
+        if let v = cork { writer.write(10, bool: v) }
+        if let v = noDelay { writer.write(11, bool: v) }
+        if let v = unsentLength { writer.write(12, varint: UInt64(v)) }
+        if let v = sendWL1 { writer.write(13, varint: UInt64(v)) }
+        if let v = sendWindow { writer.write(14, varint: UInt64(v)) }
+        if let v = maxWindow { writer.write(15, varint: UInt64(v)) }
+        if let v = receiveWindow { writer.write(16, varint: UInt64(v)) }
+        if let v = receiveWUP { writer.write(17, varint: UInt64(v)) }
+    }
+}

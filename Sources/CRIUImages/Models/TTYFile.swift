@@ -30,3 +30,14 @@ public struct TTYFile: ImageMessage {
         }
     }
 }
+
+extension TTYFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tty_file_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(ttyInfoID))
+        writer.write(3, varint: UInt64(flags))
+        try writer.write(4, message: owner)
+        if let v = regularFileID { writer.write(6, varint: UInt64(v)) }
+    }
+}

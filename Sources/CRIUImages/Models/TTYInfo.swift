@@ -201,3 +201,55 @@ public struct PTYIndex: ImageMessage {
         }
     }
 }
+
+extension TTYInfo: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tty_info_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, signed: Int64(Int32(truncatingIfNeeded: type.rawValue)))
+        writer.write(3, bool: isLocked)
+        writer.write(4, bool: isExclusive)
+        writer.write(5, bool: packetMode)
+        writer.write(6, varint: UInt64(sessionID))
+        writer.write(7, varint: UInt64(foregroundGroup))
+        writer.write(8, varint: UInt64(rdev))
+        if let v = termios { try writer.write(9, message: v) }
+        if let v = lockedTermios { try writer.write(10, message: v) }
+        if let v = windowSize { try writer.write(11, message: v) }
+        if let v = ptyIndex { try writer.write(12, message: v) }
+        if let v = device { writer.write(13, varint: UInt64(v)) }
+        if let v = uid { writer.write(14, varint: UInt64(v)) }
+        if let v = gid { writer.write(15, varint: UInt64(v)) }
+    }
+}
+
+extension Termios: EncodableImageMessage {
+    /// Writes the model as CRIU writes `termios_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(inputFlags))
+        writer.write(2, varint: UInt64(outputFlags))
+        writer.write(3, varint: UInt64(controlFlags))
+        writer.write(4, varint: UInt64(localFlags))
+        writer.write(5, varint: UInt64(lineDiscipline))
+        writer.write(6, varint: UInt64(inputSpeed))
+        writer.write(7, varint: UInt64(outputSpeed))
+        for v in controlCharacters { writer.write(8, varint: UInt64(v)) }
+    }
+}
+
+extension WindowSize: EncodableImageMessage {
+    /// Writes the model as CRIU writes `winsize_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(rows))
+        writer.write(2, varint: UInt64(columns))
+        writer.write(3, varint: UInt64(xPixels))
+        writer.write(4, varint: UInt64(yPixels))
+    }
+}
+
+extension PTYIndex: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tty_pty_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(index))
+    }
+}

@@ -200,3 +200,28 @@ struct SignalInfo: ImageMessage {
         }
     }
 }
+
+extension TaskCore: EncodableImageMessage {
+    /// Writes the model as CRIU writes `task_core_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(state.rawValue))
+        writer.write(2, varint: UInt64(exitCode))
+        writer.write(3, varint: UInt64(personality))
+        writer.write(4, varint: UInt64(flags))
+        writer.write(5, varint: blockedSignals)
+        writer.write(6, bytes: comm.bytes)
+        if let v = timers { try writer.write(7, message: v) }
+        if let v = resourceLimits { var limits = WireWriter(); for l in v { try limits.write(1, message: l) }; writer.write(8, bytes: limits.bytes) }
+        if let v = cgroupSet { writer.write(9, varint: UInt64(v)) }
+        if let v = pendingSignals { var queue = WireWriter(); for s in v { queue.writeMessage(1) { $0.write(1, bytes: s) } }; writer.write(10, bytes: queue.bytes) }
+        if let v = oldSeccompMode { writer.write(11, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+        if let v = oldSeccompFilter { writer.write(12, varint: UInt64(v)) }
+        if let v = loginUID { writer.write(13, varint: UInt64(v)) }
+        if let v = oomScoreAdjust { writer.write(14, signed: Int64(v)) }
+        for v in signalActions { try writer.write(15, message: v) }
+        if let v = childSubreaper { writer.write(18, bool: v) }
+        if let v = blockedSignalsExtended { writer.write(20, varint: v) }
+        if let v = stopSignal { writer.write(21, varint: UInt64(v)) }
+        if let v = membarrierRegistrationMask { writer.write(22, varint: UInt64(v)) }
+    }
+}

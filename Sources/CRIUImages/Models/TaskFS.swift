@@ -22,3 +22,12 @@ public struct TaskFS: ImageMessage {
         }
     }
 }
+
+extension TaskFS: EncodableImageMessage {
+    /// Writes the model as CRIU writes `fs_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(cwdID))
+        writer.write(2, varint: UInt64(rootID))
+        if let v = umask { writer.write(3, varint: UInt64(v)) }
+    }
+}

@@ -108,3 +108,40 @@ public struct POSIXTimer: ImageMessage {
         }
     }
 }
+
+extension TaskTimers: EncodableImageMessage {
+    /// Writes the model as CRIU writes `task_timers_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        try writer.write(1, message: real)
+        try writer.write(2, message: virtual)
+        try writer.write(3, message: profiling)
+        for v in posix { try writer.write(4, message: v) }
+    }
+}
+
+extension IntervalTimer: EncodableImageMessage {
+    /// Writes the model as CRIU writes `itimer_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: intervalSeconds)
+        writer.write(2, varint: intervalMicroseconds)
+        writer.write(3, varint: valueSeconds)
+        writer.write(4, varint: valueMicroseconds)
+    }
+}
+
+extension POSIXTimer: EncodableImageMessage {
+    /// Writes the model as CRIU writes `posix_timer_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(clockID))
+        writer.write(3, varint: UInt64(signal))
+        writer.write(4, varint: UInt64(notify))
+        writer.write(5, varint: signalValue)
+        writer.write(6, varint: UInt64(overrun))
+        writer.write(7, varint: intervalSeconds)
+        writer.write(8, varint: intervalNanoseconds)
+        writer.write(9, varint: valueSeconds)
+        writer.write(10, varint: valueNanoseconds)
+        if let v = notifyThreadID { writer.write(11, signed: Int64(v)) }
+    }
+}

@@ -117,3 +117,44 @@ public struct RestartableSequence: ImageMessage {
         }
     }
 }
+
+extension ThreadCore: EncodableImageMessage {
+    /// Writes the model as CRIU writes `thread_core_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: robustListHead)
+        writer.write(2, varint: UInt64(robustListLength))
+        if let v = schedulingNice { writer.write(3, sint32: v) }
+        if let v = schedulingPolicy { writer.write(4, varint: UInt64(v)) }
+        if let v = schedulingPriority { writer.write(5, varint: UInt64(v)) }
+        if let v = blockedSignals { writer.write(6, varint: v) }
+        if let v = signalStack { try writer.write(7, message: v) }
+        if let v = parentDeathSignal { writer.write(8, varint: UInt64(v)) }
+        if let v = pendingSignals { var queue = WireWriter(); for s in v { queue.writeMessage(1) { $0.write(1, bytes: s) } }; writer.write(9, bytes: queue.bytes) }
+        if let v = credentials { try writer.write(10, message: v) }
+        if let v = seccompMode { writer.write(11, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+        if let v = seccompFilter { writer.write(12, varint: UInt64(v)) }
+        if let v = comm { writer.write(13, bytes: v.bytes) }
+        if let v = blockedSignalsExtended { writer.write(14, varint: v) }
+        if let v = rseq { try writer.write(15, message: v) }
+        if let v = cgroupSet { writer.write(16, varint: UInt64(v)) }
+    }
+}
+
+extension SignalStack: EncodableImageMessage {
+    /// Writes the model as CRIU writes `thread_sas_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: pointer)
+        writer.write(2, varint: size)
+        writer.write(3, varint: UInt64(flags))
+    }
+}
+
+extension RestartableSequence: EncodableImageMessage {
+    /// Writes the model as CRIU writes `rseq_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: abiPointer)
+        writer.write(2, varint: UInt64(abiSize))
+        writer.write(3, varint: UInt64(signature))
+        if let v = criticalSectionPointer { writer.write(4, varint: v) }
+    }
+}

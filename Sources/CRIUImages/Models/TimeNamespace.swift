@@ -45,3 +45,19 @@ public struct Timespec: ImageMessage {
         }
     }
 }
+
+extension TimeNamespace: EncodableImageMessage {
+    /// Writes the model as CRIU writes `timens_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        try writer.write(1, message: monotonic)
+        try writer.write(2, message: boottime)
+    }
+}
+
+extension Timespec: EncodableImageMessage {
+    /// Writes the model as CRIU writes `timespec` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: seconds)
+        writer.write(2, varint: nanoseconds)
+    }
+}

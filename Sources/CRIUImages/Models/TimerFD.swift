@@ -45,3 +45,19 @@ public struct TimerFD: ImageMessage {
         }
     }
 }
+
+extension TimerFD: EncodableImageMessage {
+    /// Writes the model as CRIU writes `timerfd_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(flags))
+        try writer.write(3, message: owner)
+        writer.write(4, varint: UInt64(clockID))
+        writer.write(5, varint: ticks)
+        writer.write(6, varint: UInt64(settimeFlags))
+        writer.write(7, varint: valueSeconds)
+        writer.write(8, varint: valueNanoseconds)
+        writer.write(9, varint: intervalSeconds)
+        writer.write(10, varint: intervalNanoseconds)
+    }
+}

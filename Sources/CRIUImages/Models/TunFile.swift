@@ -27,3 +27,13 @@ public struct TunFile: ImageMessage {
         }
     }
 }
+
+extension TunFile: EncodableImageMessage {
+    /// Writes the model as CRIU writes `tunfile_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        if let v = device { writer.write(2, bytes: v.bytes) }
+        if let v = isDetached { writer.write(3, bool: v) }
+        if let v = netNamespaceID { writer.write(4, varint: UInt64(v)) }
+    }
+}

@@ -21,3 +21,11 @@ public struct UTSNamespace: ImageMessage {
         }
     }
 }
+
+extension UTSNamespace: EncodableImageMessage {
+    /// Writes the model as CRIU writes `utsns_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, bytes: hostName.bytes)
+        writer.write(2, bytes: domainName.bytes)
+    }
+}

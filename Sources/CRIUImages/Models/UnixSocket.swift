@@ -104,3 +104,35 @@ public struct FilePermissions: ImageMessage {
         }
     }
 }
+
+extension UnixSocket: EncodableImageMessage {
+    /// Writes the model as CRIU writes `unix_sk_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(id))
+        writer.write(2, varint: UInt64(inode))
+        writer.write(3, varint: UInt64(type))
+        writer.write(4, varint: UInt64(state))
+        writer.write(5, varint: UInt64(flags))
+        writer.write(6, varint: UInt64(criuFlags))
+        writer.write(7, varint: UInt64(backlog))
+        writer.write(8, varint: UInt64(peer))
+        try writer.write(9, message: owner)
+        try writer.write(10, message: options)
+        writer.write(11, bytes: name)
+        if let v = shutdown { writer.write(12, signed: Int64(Int32(truncatingIfNeeded: v.rawValue))) }
+        if let v = filePermissions { try writer.write(13, message: v) }
+        if let v = nameDirectory { writer.write(14, bytes: v.bytes) }
+        if let v = isDeleted { writer.write(15, bool: v) }
+        if let v = netNamespaceID { writer.write(16, varint: UInt64(v)) }
+        if mountID != -1 { writer.write(17, sint32: mountID) }
+    }
+}
+
+extension FilePermissions: EncodableImageMessage {
+    /// Writes the model as CRIU writes `file_perms_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: UInt64(mode))
+        writer.write(2, varint: UInt64(uid))
+        writer.write(3, varint: UInt64(gid))
+    }
+}

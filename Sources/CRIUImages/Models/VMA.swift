@@ -178,3 +178,19 @@ public struct VMA: ImageMessage {
         public static let unsupported = Status(rawValue: 0x8000_0000)
     }
 }
+
+extension VMA: EncodableImageMessage {
+    /// Writes the model as CRIU writes `vma_entry` (see ``EncodableImageMessage``).
+    public func encode(to writer: inout WireWriter) throws(ImageError) {
+        writer.write(1, varint: start)
+        writer.write(2, varint: end)
+        writer.write(3, varint: pageOffset)
+        writer.write(4, varint: shmid)
+        writer.write(5, varint: UInt64(protection.rawValue))
+        writer.write(6, varint: UInt64(flags.rawValue))
+        writer.write(7, varint: UInt64(status.rawValue))
+        writer.write(8, sint64: fd)
+        if let v = madvise { writer.write(9, varint: v) }
+        if let v = fileFlags { writer.write(10, varint: UInt64(v)) }
+    }
+}
