@@ -10,6 +10,8 @@ public struct DiffOptions: Sendable {
     public var includeUnchanged: Bool
     /// Capture up to this many bytes of differing 16-byte lines of changed pages (`--hexdump`); 0: none.
     public var hexdumpBytes: Int
+    /// Pages above which a pair is compared by two workers (see ``PageDiff``); tests lower it.
+    var parallelAbove = 8192
     /// Hash the contents of same-size files in `rootfs-diff.tar`, volumes and `/dev/shm` (one pass
     /// over each nested tar on each side).
     public var hashFileContents: Bool
@@ -478,7 +480,8 @@ struct Differ {
 
     mutating func diffMemory() throws(CheckpointError) {
         var budget = options.hexdumpBytes
-        let pages = PageDiff()
+        var pages = PageDiff()
+        pages.parallelAbove = options.parallelAbove
         // A pre-dump's processes have no mm image, but their recorded pages are compared.
         func hasMemory(_ s: CheckpointSnapshot, _ i: Int) -> Bool { s.processes[i].process.memory != nil || s.checkpoint.processTree == .preDump }
         let memoryPairs = pairs.filter { hasMemory(a, $0.a) && hasMemory(b, $0.b) }

@@ -4,6 +4,14 @@ import CRIUImages
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
+internal import Synchronization
+
+/// A value handed to the diff's workers, used by one at a time (under a lock) or only read.
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 /// Compares the dumped memory of two processes (one in each checkpoint) page by page.
 ///
@@ -24,6 +32,10 @@ public struct PageDiff: Sendable {
     public static let chunkSize = 256 << 10
     /// Changed pages of A held in memory at once on the streaming path.
     public static let batchPages = 8192
+
+    /// Seekable sources: pairs with at least this many pages to compare, and no hexdump to capture,
+    /// are compared by two workers (tests lower it to put the fixtures on that path).
+    var parallelAbove = 8192
 
     /// A comparer. ``compare(_:pid:_:pid:comm:budget:progress:)`` captures differing bytes as
     /// ``ByteLine``s against the `budget` it is given, shared by every process pair of a diff.
@@ -153,37 +165,92 @@ public struct PageDiff: Sendable {
         }
         var units = total, unitsDone = 0
         if Self.allSeekable(a, compareSegments.compactMap(\.aFile)) && Self.allSeekable(b, compareSegments.compactMap(\.bFile)) {
-            // Direct compare, address order, large preads.
-            let readerA = MemberCache(), readerB = MemberCache()
-            for seg in compareSegments {
-                guard let fa = seg.aFile, let fb = seg.bFile else { continue }
+            // Direct compare, large preads into buffers of each worker's own. Without a hexdump to
+            // capture (its budget is spent in address order), the chunks are shared by two workers
+            // (the compare and the kernel's copies on both cores).
+            var chunks: [(seg: Int, done: UInt64, count: Int)] = []
+            for (k, seg) in compareSegments.enumerated() where seg.aFile != nil && seg.bFile != nil {
                 var done: UInt64 = 0
                 let length = seg.end - seg.start
                 while done < length {
                     let n = Int(min(UInt64(Self.chunkSize), length - done))
-                    let bytesA = try readerA.read(a, fa, at: seg.aOffset + done, count: n)
-                    let bytesB = try readerB.read(b, fb, at: seg.bOffset + done, count: n)
-                    guard bytesA.count == n, bytesB.count == n else {
-                        throw CheckpointError(.inconsistent, source: bytesA.count == n ? b.path : a.path,
+                    chunks.append((k, done, n))
+                    done += UInt64(n)
+                }
+            }
+            let workers = budget > 0 || total < parallelAbove ? 1 : max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
+            let share = (chunks.count + workers - 1) / max(1, workers)
+            let found = Mutex<(changed: [Int: Int], error: CheckpointError?, done: Int)>(([:], nil, 0))
+            let progressBox = UncheckedSendableBox(progress)
+            let unitsTotal = units
+            let (segmentsOf, chunksOf, a0, b0) = (compareSegments, chunks, UncheckedSendableBox(a), UncheckedSendableBox(b))
+            let compareChunks: @Sendable (Int) -> [Int: Int] = { w in
+                var local: [Int: Int] = [:]
+                let readerA = MemberCache(), readerB = MemberCache()
+                let bufferA = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
+                let bufferB = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
+                defer { bufferA.deallocate(); bufferB.deallocate() }
+                for (k, done, n) in chunksOf[min(chunksOf.count, w * share)..<min(chunksOf.count, (w + 1) * share)] {
+                    let seg = segmentsOf[k]
+                    do throws(CheckpointError) {
+                        let ra = try readerA.read(a0.value, seg.aFile!, at: seg.aOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferA[..<n]))
+                        let rb = try readerB.read(b0.value, seg.bFile!, at: seg.bOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferB[..<n]))
+                        guard ra == n, rb == n else {
+                            throw CheckpointError(.inconsistent, source: ra == n ? b0.value.path : a0.value.path,
+                                                  message: "pages file ends early at 0x\(String(seg.start + done, radix: 16))")
+                        }
+                    } catch {
+                        found.withLock { if $0.error == nil { $0.error = error } }
+                        return local
+                    }
+                    var o = 0
+                    while o < n {
+                        let pa = UnsafeRawPointer(bufferA.baseAddress! + o), pb = UnsafeRawPointer(bufferB.baseAddress! + o)
+                        if memcmp(pa, pb, ps) != 0 {
+                            let d = Self.differingBytes(pa, pb, count: ps)
+                            if d > 0 { local[seg.firstPage + Int(done / pageSize) + o / ps] = d }
+                        }
+                        o += ps
+                    }
+                    let pages = n / ps
+                    found.withLock { state in
+                        state.done += pages
+                        progressBox.value?(state.done, unitsTotal)
+                    }
+                }
+                return local
+            }
+            if workers == 1 {
+                // One worker: pages captured for the hexdump in address order, the budget shared.
+                let readerA = MemberCache(), readerB = MemberCache()
+                let bufferA = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
+                let bufferB = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
+                defer { bufferA.deallocate(); bufferB.deallocate() }
+                for (k, done, n) in chunks {
+                    let seg = compareSegments[k]
+                    let ra = try readerA.read(a, seg.aFile!, at: seg.aOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferA[..<n]))
+                    let rb = try readerB.read(b, seg.bFile!, at: seg.bOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferB[..<n]))
+                    guard ra == n, rb == n else {
+                        throw CheckpointError(.inconsistent, source: ra == n ? b.path : a.path,
                                               message: "pages file ends early at 0x\(String(seg.start + done, radix: 16))")
                     }
-                    bytesA.withUnsafeBytes { ra in
-                        bytesB.withUnsafeBytes { rb in
-                            var o = 0
-                            while o < n {
-                                let pa = ra.baseAddress! + o, pb = rb.baseAddress! + o
-                                if memcmp(pa, pb, ps) != 0 {
-                                    let page = seg.firstPage + Int(done / pageSize) + o / ps
-                                    note(page, seg.start + done + UInt64(o), pa, pb)
-                                }
-                                o += ps
-                            }
-                        }
+                    var o = 0
+                    while o < n {
+                        let pa = UnsafeRawPointer(bufferA.baseAddress! + o), pb = UnsafeRawPointer(bufferB.baseAddress! + o)
+                        if memcmp(pa, pb, ps) != 0 { note(seg.firstPage + Int(done / pageSize) + o / ps, seg.start + done + UInt64(o), pa, pb) }
+                        o += ps
                     }
-                    done += UInt64(n)
                     unitsDone += n / ps
                     progress?(unitsDone, units)
                 }
+            } else {
+                let parts = Mutex<[[Int: Int]]>([])
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let local = compareChunks(w)
+                    parts.withLock { $0.append(local) }
+                }
+                if let error = found.withLock({ $0.error }) { throw error }
+                for part in parts.withLock({ $0 }) { changed.merge(part) { x, _ in x } }
             }
         } else if total > 0 {
             // Pass 1: hash every compared page on each side (one stream per compressed source).
@@ -367,6 +434,15 @@ public struct PageDiff: Sendable {
             }
             members[file] = m
             return (sets[file.set].source, m)
+        }
+
+        func read(_ c: Checkpoint, _ file: PagesFile, at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError) -> Int {
+            let (source, member) = try member(c, file)
+            do {
+                return try source.read(member, at: offset, into: buffer)
+            } catch {
+                throw CheckpointError(archive: error)
+            }
         }
 
         func read(_ c: Checkpoint, _ file: PagesFile, at offset: UInt64, count: Int) throws(CheckpointError) -> [UInt8] {

@@ -1,5 +1,5 @@
 import Checkpoint
-import CheckpointAnalysis
+@testable import CheckpointAnalysis
 import CRIUImages
 import Foundation
 import Testing
@@ -112,6 +112,14 @@ struct DiffGroundTruthTests {
         #expect(!result.equal)
         #expect(result.pairs.count == 1 && result.pairs[0].method == .pid)
         #expect(result.warnings.isEmpty)
+    }
+
+    @Test("gen1 vs gen2 (directories, two workers): exactly the listed pages")
+    func directoriesTwoWorkers() throws {
+        var options = DiffOptions()
+        options.parallelAbove = 0  // the fixtures' 35 pages split between the two workers
+        let result = try diff(DiffFixture.open("raw/diff-pair/gen1"), DiffFixture.open("raw/diff-pair/gen2"), options: options)
+        try check(result)
     }
 
     @Test("gen1 vs gen2 as tar.zst (hash pass + bounded byte pass): the same pages")
