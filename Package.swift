@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointAnalysisTests", dependencies: ["CheckpointAnalysis", "Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect")], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect"), "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
         // libprotobuf-c as a differential oracle (tests only; no product depends on it). The C in
         // Sources/CProtobufCOracle/generated comes from Scripts/generate-protobuf-c.sh; the mutation

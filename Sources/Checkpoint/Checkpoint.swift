@@ -77,6 +77,8 @@ public struct Checkpoint: Sendable {
         public var namespace: NetNamespace?
         /// `netdev-<id>.img`: the namespace's network devices.
         public var devices: [NetDevice]
+        /// Addresses, routes, rules and firewall rules, from the raw images (empty for an external namespace).
+        public var configuration = NetworkConfiguration()
         /// True when the engine created the namespace and CRIU dumped it as external (only `ext_key`).
         public var isExternal: Bool { namespace?.externalKey != nil }
     }

@@ -26,6 +26,23 @@ public struct NetworkInterface: Hashable, Sendable, Codable {
     public var mac: String?
 }
 
+/// A named volume of a container (Podman's `namedVolumes`): `vol1 -> /vol`.
+public struct NamedVolume: Hashable, Sendable, Codable {
+    /// The volume's name.
+    public var name: String
+    /// Where the container mounts it.
+    public var destination: String
+    /// Mount options (`rw`, `rbind`, ...).
+    public var options: [String]
+
+    /// A volume from its name, mount point and options.
+    public init(name: String, destination: String, options: [String] = []) {
+        self.name = name
+        self.destination = destination
+        self.options = options
+    }
+}
+
 /// What the engine recorded about the container (`config.dump`, `spec.dump`, `network.status`).
 ///
 /// Every field is optional: engines and versions differ (Podman 4.3 writes no `checkpointedTime`,
@@ -71,6 +88,8 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
     public var annotations: [String: String]
     /// The Podman create command, when recorded.
     public var createCommand: [String]
+    /// Podman's named volumes (`config.dump` `namedVolumes`): volume name, where it is mounted, options.
+    public var namedVolumes: [NamedVolume] = []
     /// Annotations of the OCI image the checkpoint was read from (`org.criu.checkpoint.*`), if it was one.
     public var ociAnnotations: [String: String]?
     /// The AppArmor profile the OCI spec asks for (`process.apparmorProfile`).
@@ -150,6 +169,10 @@ public struct EngineMetadata: Hashable, Sendable, Codable {
         m.checkpointed = string(config, "checkpointedTime")
         m.restored = string(config, "restoredTime")
         m.createCommand = (config?["CreateCommand"] as? [Any])?.compactMap { $0 as? String } ?? []
+        m.namedVolumes = (config?["namedVolumes"] as? [[String: Any]])?.compactMap { v in
+            guard let name = v["volumeName"] as? String, let destination = v["dest"] as? String else { return nil }
+            return NamedVolume(name: name, destination: destination, options: (v["options"] as? [Any])?.compactMap { $0 as? String } ?? [])
+        } ?? []
         m.hostname = string(spec, "hostname")
         if let process = spec?["process"] as? [String: Any] {
             m.processArgs = (process["args"] as? [Any])?.compactMap { $0 as? String } ?? []

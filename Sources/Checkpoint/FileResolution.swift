@@ -46,16 +46,7 @@ struct FileTables {
          8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV"][s] ?? "state \(s)"
     }
 
-    static func signals(_ mask: UInt64) -> String {
-        let names = ["HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
-                     "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
-                     "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS"]
-        var out: [String] = []
-        for bit in 0..<64 where mask & (1 << UInt64(bit)) != 0 {
-            out.append(bit < names.count ? "SIG" + names[bit] : "SIG\(bit + 1)")
-        }
-        return out.joined(separator: "|")
-    }
+    static func signals(_ mask: UInt64) -> String { SignalMask(rawValue: mask).names.joined(separator: "|") }
 
     /// Describes one fd.
     func describe(_ info: FileDescriptorInfo) -> OpenFile {
@@ -70,8 +61,8 @@ struct FileTables {
         case .regular(let reg):
             file.kind = "file"
             file.target = reg.name.description
-            file.details = [D("flags", Self.octalFlags(reg.flags)), D("pos", String(reg.position))]
-            if let size = reg.size { file.details.append(D("size", String(size))) }
+            file.details = [D("flags", Self.octalFlags(reg.flags)), D("pos", number: reg.position)]
+            if let size = reg.size { file.details.append(D("size", number: size)) }
             if let mode = reg.mode { file.details.append(D("mode", "0" + String(mode, radix: 8))) }
             if let remap = remaps[reg.id] {
                 file.details.append(D("deleted", "yes"))
@@ -82,18 +73,18 @@ struct FileTables {
             file.kind = "pipe"
             file.target = "pipe:[\(pipe.pipeID)]"
             file.details = [D("flags", Self.octalFlags(pipe.flags))]
-            if let queued = pipeData[pipe.pipeID] { file.details.append(D("queued", String(queued))) }
+            if let queued = pipeData[pipe.pipeID] { file.details.append(D("queued_bytes", number: queued)) }
         case .fifo(let fifo):
             file.kind = "fifo"
             file.target = fifo.regularFileID.flatMap { path(ofFileID: $0) } ?? "fifo:[\(fifo.pipeID)]"
-            if let queued = pipeData[fifo.pipeID] { file.details.append(D("queued", String(queued))) }
+            if let queued = pipeData[fifo.pipeID] { file.details.append(D("queued_bytes", number: queued)) }
         case .unixSocket(let sk):
             file.kind = "unix"
             file.target = "socket:[\(sk.inode)]"
             file.details = [D("type", Self.socketType(sk.type)), D("state", Self.socketState(sk.state))]
             if !sk.name.isEmpty { file.details.append(D("name", sk.isAbstract ? "@" + String(decoding: sk.name.dropFirst(), as: UTF8.self) : sk.path.description)) }
-            file.details.append(D("peer", String(sk.peer)))
-            if let q = socketQueues[sk.id] { file.details.append(D("queued", "\(q.bytes) bytes in \(q.packets) packets")) }
+            file.details.append(D("peer", number: sk.peer))
+            if let q = socketQueues[sk.id] { file.details += [D("queued_bytes", number: q.bytes), D("queued_packets", number: q.packets)] }
         case .inetSocket(let sk):
             let family = sk.family == 10 ? "inet6" : "inet"
             let proto = [6: "tcp", 17: "udp", 136: "udplite", 1: "icmp", 58: "icmpv6"][sk.protocolNumber] ?? "proto \(sk.protocolNumber)"
@@ -101,31 +92,30 @@ struct FileTables {
             file.target = "socket:[\(sk.inode)]"
             let src = sk.sourceAddress.map(\.description) ?? "*"
             let dst = sk.destinationAddress.map(\.description) ?? "*"
-            func endpoint(_ a: String, _ port: UInt32) -> String { (a.contains(":") ? "[\(a)]" : a) + ":\(port)" }
             file.details = [D("family", family), D("type", Self.socketType(sk.type)), D("state", Self.socketState(sk.state)),
-                            D("local", endpoint(src, sk.sourcePort))]
-            if sk.destinationPort != 0 || sk.state == 1 { file.details.append(D("remote", endpoint(dst, sk.destinationPort))) }
+                            D("local", address: src, port: sk.sourcePort)]
+            if sk.destinationPort != 0 || sk.state == 1 { file.details.append(D("remote", address: dst, port: sk.destinationPort)) }
             if let stream = tcpStreams[sk.inode] {
-                file.details.append(D("recv-queue", String(stream.receiveQueueLength)))
-                file.details.append(D("send-queue", String(stream.sendQueueLength)))
+                file.details.append(D("recv_queue", number: stream.receiveQueueLength))
+                file.details.append(D("send_queue", number: stream.sendQueueLength))
             }
-            if let q = socketQueues[sk.id] { file.details.append(D("queued", "\(q.bytes) bytes in \(q.packets) packets")) }
+            if let q = socketQueues[sk.id] { file.details += [D("queued_bytes", number: q.bytes), D("queued_packets", number: q.packets)] }
         case .packetSocket(let sk):
             file.kind = "packet"
             file.target = "socket:[packet]"
-            file.details = [D("type", Self.socketType(sk.type)), D("protocol", "0x" + String(sk.protocolNumber, radix: 16)), D("ifindex", String(sk.interfaceIndex))]
+            file.details = [D("type", Self.socketType(sk.type)), D("protocol", "0x" + String(sk.protocolNumber, radix: 16)), D("ifindex", number: sk.interfaceIndex)]
         case .netlinkSocket(let sk):
             file.kind = "netlink"
             file.target = "socket:[\(sk.inode)]"
-            file.details = [D("protocol", String(sk.protocolNumber)), D("portid", String(sk.portID))]
+            file.details = [D("protocol", number: sk.protocolNumber), D("portid", number: sk.portID)]
         case .eventfd(let efd):
             file.kind = "eventfd"
             file.target = "anon_inode:[eventfd]"
-            file.details = [D("count", String(efd.counter)), D("flags", Self.octalFlags(efd.flags))]
+            file.details = [D("count", number: efd.counter), D("flags", Self.octalFlags(efd.flags))]
         case .eventpoll(let ep):
             file.kind = "eventpoll"
             file.target = "anon_inode:[eventpoll]"
-            file.details = [D("targets", ep.targets.map { "fd \($0.fd) events 0x\(String($0.events, radix: 16)) data 0x\(String($0.data, radix: 16))" }.joined(separator: ", "))]
+            file.details = [D("targets", records: ep.targets.map { [D("fd", number: $0.fd), D("events", "0x" + String($0.events, radix: 16)), D("data", "0x" + String($0.data, radix: 16))] })]
         case .signalfd(let sfd):
             file.kind = "signalfd"
             file.target = "anon_inode:[signalfd]"
@@ -133,33 +123,33 @@ struct FileTables {
         case .inotify(let ify):
             file.kind = "inotify"
             file.target = "anon_inode:inotify"
-            file.details = ify.watches.map { D("watch \($0.watchDescriptor)", "inode \($0.inode) mask 0x\(String($0.mask, radix: 16))") }
+            file.details = [D("watches", records: ify.watches.map { [D("wd", number: $0.watchDescriptor), D("inode", number: $0.inode), D("mask", "0x" + String($0.mask, radix: 16))] })]
         case .fanotify(let ffy):
             file.kind = "fanotify"
             file.target = "anon_inode:[fanotify]"
-            file.details = [D("marks", String(ffy.marks.count))]
+            file.details = [D("marks", number: ffy.marks.count)]
         case .timerfd(let tfd):
             file.kind = "timerfd"
             file.target = "anon_inode:[timerfd]"
             let clock = [0: "CLOCK_REALTIME", 1: "CLOCK_MONOTONIC", 7: "CLOCK_BOOTTIME", 8: "CLOCK_REALTIME_ALARM", 9: "CLOCK_BOOTTIME_ALARM"][tfd.clockID] ?? "clock \(tfd.clockID)"
             func t(_ s: UInt64, _ ns: UInt64) -> String { ns == 0 ? "\(s)s" : "\(s).\(String(ns + 1_000_000_000).dropFirst())s" }
             file.details = [D("clock", clock), D("value", t(tfd.valueSeconds, tfd.valueNanoseconds)),
-                            D("interval", t(tfd.intervalSeconds, tfd.intervalNanoseconds)), D("ticks", String(tfd.ticks))]
+                            D("interval", t(tfd.intervalSeconds, tfd.intervalNanoseconds)), D("ticks", number: tfd.ticks)]
         case .tty(let tty):
             file.kind = "tty"
             file.target = tty.regularFileID.flatMap { path(ofFileID: $0) } ?? "tty"
             if let info = ttys[tty.ttyInfoID] {
                 file.details = [D("type", "\(info.type)")]
-                if let pty = info.ptyIndex { file.details.append(D("index", String(pty.index))) }
+                if let pty = info.ptyIndex { file.details.append(D("index", number: pty.index)) }
             }
         case .memfd(let memfd):
             file.kind = "memfd"
             let inode = memfdInodes[memfd.inodeID]
             file.target = "/memfd:" + (inode?.name.description ?? "?")
-            file.details = [D("flags", Self.octalFlags(memfd.flags)), D("pos", String(memfd.position))]
+            file.details = [D("flags", Self.octalFlags(memfd.flags)), D("pos", number: memfd.position)]
             if let inode {
-                file.details.append(D("size", String(inode.size)))
-                file.details.append(D("shmid", String(inode.shmid)))
+                file.details.append(D("size", number: inode.size))
+                file.details.append(D("shmid", number: inode.shmid))
             }
         case .tun(let tun):
             file.kind = "tun"
@@ -168,11 +158,11 @@ struct FileTables {
         case .bpfMap(let map):
             file.kind = "bpf-map"
             file.target = "anon_inode:bpf-map"
-            file.details = [D("name", map.mapName.description), D("type", String(map.mapType)), D("entries", String(map.maxEntries))]
+            file.details = [D("name", map.mapName.description), D("type", number: map.mapType), D("entries", number: map.maxEntries)]
         case .pidfd(let pidfd):
             file.kind = "pidfd"
             file.target = "anon_inode:[pidfd]"
-            file.details = [D("pid", String(pidfd.pid))]
+            file.details = [D("pid", number: pidfd.pid)]
         case .namespace(let ns):
             file.kind = "ns"
             file.target = "ns:[\(ns.namespaceID)]"
@@ -184,7 +174,7 @@ struct FileTables {
             file.details = [D("error", "files.img entry \(info.id) has no description")]
         case .unknown(let type):
             file.kind = "unknown"
-            file.details = [D("type", String(type))]
+            file.details = [D("type", number: type)]
         }
         return file
     }

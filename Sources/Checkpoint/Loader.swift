@@ -284,6 +284,20 @@ struct Loader {
             }
             if let n = id("utsns-") { uts[n] = decodeSingle(images, UTSNamespace.self, name) }
         }
+        // Raw network images of each dumped namespace (small: iproute2 dumps and rule text).
+        for n in Set(nets.keys).union(names.compactMap { name in
+            guard name.hasPrefix("ifaddr-"), name.hasSuffix(".img") else { return nil }
+            return UInt32(name.dropFirst(7).dropLast(4))
+        }).sorted() {
+            func raw(_ prefix: String) -> [UInt8]? {
+                names.contains("\(prefix)-\(n).img") ? readImage(images, "\(prefix)-\(n).img") : nil
+            }
+            let configuration = NetworkConfiguration.parse(
+                ifaddr: raw("ifaddr"), route: raw("route"), route6: raw("route6"), rule: raw("rule"),
+                iptables: raw("iptables"), ip6tables: raw("ip6tables"), nftables: raw("nftables"), id: n)
+            warnings += configuration.problems
+            nets[n, default: .init(id: n, namespace: nil, devices: [])].configuration = configuration
+        }
         let cgroups = decodeSingle(images, Cgroups.self, "cgroup.img")
         let seccomp = decodeSingle(images, Seccomp.self, "seccomp.img")
 

@@ -57,6 +57,9 @@ public struct MemorySearch: Sendable {
     /// the first `maxHits` in (owner, address) order of those found before the scan stopped; the
     /// same set on every run of the same search, whatever the number of cores.
     public var maxHits: Int
+    /// Go on past ``maxHits``, counting the hits not kept (``Result/total``), for a report that says
+    /// how many were not shown; the scan then reads every page even when the limit is reached early.
+    public var countsAll = false
     /// Bytes read at a time from plain tars and directories (tests make it small to put many
     /// block edges inside the fixtures' memory).
     var blockSize = 256 << 10
@@ -83,6 +86,11 @@ public struct MemorySearch: Sendable {
         /// Processes left out because their memory images cannot be read (a damaged pagemap or mm
         /// image), with the located error: the rest of the checkpoint was searched.
         public var unreadable: [(pid: UInt32, error: CheckpointError)]
+        /// Every hit found, kept or not: more than `hits.count` when the limit cut them (with
+        /// ``MemorySearch/countsAll``; otherwise `hits.count`).
+        public var total: Int
+        /// Whether the limit left hits out (known with ``MemorySearch/countsAll``).
+        public var isTruncated: Bool { total > hits.count }
     }
 
     /// Runs the search; `progress` is called with bytes scanned so far and the total, from the
@@ -172,7 +180,7 @@ public struct MemorySearch: Sendable {
         for (i, p) in pieces.enumerated() { byFile[p.file, default: []].append(i) }
         let streamed = pieces.map { ($0.file, $0.offset, $0.length) }
         let limit = max(1, maxHits)
-        let scanner = SliceScanner(matcher: matcher, keep: keep, limit: limit, keepsEdges: keepsEdges,
+        let scanner = SliceScanner(matcher: matcher, keep: keep, limit: limit, counting: countsAll, keepsEdges: keepsEdges,
                                    needsHead: needsHead, nextOfPiece: nextOfPiece)
         // Plain tars and directories: the pages files are shared among up to four groups by bytes
         // (each file read by one group, whole, in file order), each group with its own scanning
@@ -225,13 +233,13 @@ public struct MemorySearch: Sendable {
         if let error = failures.withLock({ $0.lazy.compactMap { $0 }.first }) { throw error }
         let done = scans.withLock { $0 }
         return try finish(plan, checkpoint: checkpoint, hits: done.flatMap(\.hits), stop: done.contains(where: \.stop),
-                          tails: done[0].tails, heads: done[0].heads, keepsEdges: keepsEdges)
+                          tails: done[0].tails, heads: done[0].heads, keepsEdges: keepsEdges, uncounted: done.reduce(0) { $0 + $1.notKept })
     }
 
     /// The hits across the edges between pieces, sorted, deduplicated, cut to the limit and mapped
-    /// to the processes that see them.
+    /// to the processes that see them; `uncounted`: the hits the scans counted past their limit.
     func finish(_ plan: Plan, checkpoint: Checkpoint, hits found: [(owner: MemoryOwner, address: UInt64, match: [UInt8])], stop: Bool,
-                tails kept: [Int: [UInt8]], heads keptHeads: [Int: [UInt8]], keepsEdges: Bool) throws(CheckpointError) -> Result {
+                tails kept: [Int: [UInt8]], heads keptHeads: [Int: [UInt8]], keepsEdges: Bool, uncounted: Int = 0) throws(CheckpointError) -> Result {
         let (pieces, nextOfPiece, spaces, sharedMappers, unreadable) = (plan.pieces, plan.nextOfPiece, plan.spaces, plan.sharedMappers, plan.unreadable)
         let matcher = Matcher(pattern: pattern)
         let keep = matcher.overlap
@@ -297,7 +305,19 @@ public struct MemorySearch: Sendable {
             }
             result.append(SearchHit(owner: h.owner, address: h.address, match: h.match, mappings: mappings))
         }
-        return Result(hits: result, unreadable: unreadable)
+        // Every distinct hit the scans kept, and those they counted past their limit.
+        var total = result.count
+        if countsAll {
+            var distinct = Set<[UInt64]>()
+            for h in hits {
+                switch h.owner {
+                case .process(let pid): distinct.insert([0, UInt64(pid), h.address])
+                case .sharedMemory(let id): distinct.insert([1, id, h.address])
+                }
+            }
+            total = distinct.count + uncounted
+        }
+        return Result(hits: result, unreadable: unreadable, total: total)
     }
 }
 
@@ -307,8 +327,10 @@ struct SliceScanner: Sendable {
     let matcher: Matcher
     /// Bytes kept across edges (the matcher's overlap).
     let keep: Int
-    /// Hits after which the scan stops.
+    /// Hits after which the scan stops (or, `counting`, only counts).
     let limit: Int
+    /// Go on past `limit`, counting the hits in ``notKept``.
+    let counting: Bool
     /// Keep the bytes at the edges between pieces (when they cannot be read back cheaply).
     let keepsEdges: Bool
     var needsHead: Set<Int>
@@ -318,19 +340,26 @@ struct SliceScanner: Sendable {
     var heads: [Int: [UInt8]] = [:]
     var hits: [(owner: MemoryOwner, address: UInt64, match: [UInt8])] = []
     var stop = false
+    /// Hits found after `limit` (counting).
+    var notKept = 0
 
-    init(matcher: Matcher, keep: Int, limit: Int, keepsEdges: Bool, needsHead: Set<Int>, nextOfPiece: [Int: Int]) {
+    init(matcher: Matcher, keep: Int, limit: Int, counting: Bool = false, keepsEdges: Bool, needsHead: Set<Int>, nextOfPiece: [Int: Int]) {
         self.matcher = matcher
         self.keep = keep
         self.limit = limit
+        self.counting = counting
         self.keepsEdges = keepsEdges
         self.needsHead = needsHead
         self.nextOfPiece = nextOfPiece
     }
 
     mutating func record(_ piece: MemorySearch.Piece, _ at: UInt64, _ bytes: [UInt8]) {
+        guard hits.count < limit else {
+            notKept += 1
+            return
+        }
         hits.append((piece.owner, piece.address + at, bytes))
-        if hits.count >= limit { stop = true }
+        if hits.count >= limit && !counting { stop = true }
     }
 
     /// Searches `slice`, the bytes of `piece` from `position`, and the edge with the slice before.
@@ -641,7 +670,8 @@ extension MemorySearch {
         }
 
         static func fresh(_ search: MemorySearch, _ matcher: Matcher) -> SliceScanner {
-            SliceScanner(matcher: matcher, keep: matcher.overlap, limit: max(1, search.maxHits), keepsEdges: true, needsHead: [], nextOfPiece: [:])
+            SliceScanner(matcher: matcher, keep: matcher.overlap, limit: max(1, search.maxHits), counting: search.countsAll, keepsEdges: true,
+                         needsHead: [], nextOfPiece: [:])
         }
 
         /// A piece's key in the scanner: its set and its place among the set's pieces.
@@ -691,7 +721,8 @@ extension MemorySearch {
             var tails: [Int: [UInt8]] = [:], heads: [Int: [UInt8]] = [:]
             for (key, bytes) in scanner.tails { if let g = index[key] { tails[g] = bytes } }
             for (key, bytes) in scanner.heads { if let g = index[key] { heads[g] = bytes } }
-            return try search.finish(plan, checkpoint: checkpoint, hits: scanner.hits, stop: scanner.stop, tails: tails, heads: heads, keepsEdges: true)
+            return try search.finish(plan, checkpoint: checkpoint, hits: scanner.hits, stop: scanner.stop, tails: tails, heads: heads, keepsEdges: true,
+                                     uncounted: scanner.notKept)
         }
     }
 }

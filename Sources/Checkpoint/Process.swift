@@ -85,14 +85,52 @@ public struct OpenFile: Hashable, Sendable {
 
     /// One labelled fact about an open file (`pos`, `flags`, `state`...).
     public struct Detail: Hashable, Sendable, Codable {
-        /// The label.
+        /// The label, in snake_case (`pos`, `recv_queue`, `watches`).
         public var key: String
-        /// The value, as text.
+        /// The value, as text (`1193`, `127.0.0.1:47001`, `O_RDONLY|O_LARGEFILE`).
         public var value: String
-        /// A detail from a label and a value.
+        /// The value with its type, for output that keeps types (JSON).
+        public var typed: Value
+
+        /// What a detail holds.
+        public indirect enum Value: Hashable, Sendable, Codable {
+            /// Text: names, flags, octal modes, hex masks.
+            case text(String)
+            /// A count, size, offset, inode or id.
+            case number(UInt64)
+            /// An IP address (as text, IPv6 without brackets) and a port.
+            case endpoint(address: String, port: UInt32)
+            /// Repeated things (inotify watches, epoll targets): one list of details each.
+            case records([[Detail]])
+        }
+
+        /// A detail from a label and a text value.
         public init(_ key: String, _ value: String) {
             self.key = key
             self.value = value
+            self.typed = .text(value)
+        }
+
+        /// A numeric detail (an unsigned quantity; a negative one is shown as 0).
+        public init<N: BinaryInteger>(_ key: String, number: N) {
+            let n = UInt64(clamping: number)
+            self.key = key
+            self.value = String(n)
+            self.typed = .number(n)
+        }
+
+        /// An address and port (`127.0.0.1:47001`, `[::1]:80` as text).
+        public init(_ key: String, address: String, port: UInt32) {
+            self.key = key
+            self.value = (address.contains(":") ? "[\(address)]" : address) + ":\(port)"
+            self.typed = .endpoint(address: address, port: port)
+        }
+
+        /// Repeated records; as text, each record's `key value` pairs, records separated by commas.
+        public init(_ key: String, records: [[Detail]]) {
+            self.key = key
+            self.value = records.map { $0.map { "\($0.key) \($0.value)" }.joined(separator: " ") }.joined(separator: ", ")
+            self.typed = .records(records)
         }
     }
 

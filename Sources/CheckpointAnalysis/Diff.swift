@@ -213,7 +213,7 @@ struct Differ {
         let fa = a.checkpoint.facts, fb = b.checkpoint.facts
         var changes: [FieldChange] = []
         func field(_ name: String, _ x: String?, _ y: String?) {
-            if x != y { changes.append(FieldChange(name, x, y)) } else { unchanged(.container, name) }
+            if x != y { changes.append(FieldChange(name, x, y)) } else { unchanged(.container, "\(name): \(x ?? "(none)")") }
         }
         field("engine", ea.engine.rawValue, eb.engine.rawValue)
         field("id", ea.containerID, eb.containerID)
@@ -295,8 +295,8 @@ struct Differ {
             if let ea = sa.environment, let eb = sb.environment {
                 environment = Self.keyed(Self.environment(ea), Self.environment(eb))
             } else if (sa.environment == nil) != (sb.environment == nil) {
-                fields.append(FieldChange("environ", sa.environment == nil ? nil : "\(sa.environment!.count) variables",
-                                          sb.environment == nil ? nil : "\(sb.environment!.count) variables"))
+                fields.append(FieldChange("environ", sa.environment.map { plural($0.count, "variable") },
+                                          sb.environment.map { plural($0.count, "variable") }))
             }
             let threads = Self.threads(pa, pb)
             if fields.isEmpty && environment.isEmpty && threads.isEmpty {
@@ -510,7 +510,7 @@ struct Differ {
                                             budget: &budget, progress: report)
             else { continue }
             if m.ranges.isEmpty {
-                unchanged(.memory, "\(pa.pid) \(pa.command): \(m.comparedPages) pages")
+                unchanged(.memory, "\(pa.pid) \(pa.command): \(plural(m.comparedPages, "page"))")
             } else {
                 result.memory.append(m)
             }
@@ -617,31 +617,91 @@ struct Differ {
         result.mounts = entries(table(a.checkpoint, 0), table(b.checkpoint, 1), scope: "mounts", section: .mounts)
     }
 
+    /// Cgroup properties that hold pids or kernel bookkeeping: they differ between any two dumps and say
+    /// nothing about how the container was configured, so they are not compared.
+    static let cgroupBookkeeping: Set<String> = [
+        "tasks", "cgroup.procs", "cgroup.threads", "cgroup.events", "cgroup.stat", "notify_on_release", "cgroup.clone_children",
+        "release_agent",
+    ]
+
+    /// What matters of two processes' cgroups, summarised: which cgroup each controller put them in
+    /// (controllers with the same change on one line), and the settings of those cgroups whose values
+    /// differ, keyed by their place under the membership (`cpu:./cpu.shares`), so two containers in
+    /// differently named cgroups compare setting by setting. Pid lists and bookkeeping files are left
+    /// out (``cgroupBookkeeping``); a side without `cgroup.img` gives one line.
     mutating func diffCgroups() {
-        func table(_ c: Checkpoint, _ side: Int) -> (members: [String: [String: String]], properties: [String: [String: String]]) {
-            var members: [String: [String: String]] = [:]
+        func controllerName(_ name: String) -> String { name.isEmpty ? "cgroup2" : name }
+        func table(_ c: Checkpoint, _ side: Int) -> (members: [String: String], properties: [String: String]) {
+            var paths: [String: Set<String>] = [:]
             for set in c.cgroups?.sets ?? [] {
-                for m in set.members {
-                    members[m.controllers.description + ":" + norm(m.path.description, side)] = [:]
-                }
+                for m in set.members { paths[controllerName(m.controllers.description), default: []].insert(norm(m.path.description, side)) }
             }
-            var properties: [String: [String: String]] = [:]
+            let members = paths.mapValues { $0.sorted().joined(separator: ", ") }
+            var properties: [String: String] = [:]
             func walk(_ dir: CgroupDirectory, _ prefix: String, _ controller: String) {
                 let path = prefix.isEmpty ? dir.name.description : prefix + "/" + dir.name.description
-                for p in dir.properties {
-                    properties[controller + ":" + norm(path, side) + "/" + p.name.description] = ["value": norm(p.value.description, side)]
+                let absolute = "/" + norm(path, side)
+                // The place relative to the controller's membership, when it is on the way to it or under it.
+                var place = absolute
+                for member in paths[controller] ?? [] {
+                    if absolute == member { place = "." } else if absolute.hasPrefix(member + "/") { place = "." + absolute.dropFirst(member.count) }
+                }
+                for p in dir.properties where !Self.cgroupBookkeeping.contains(p.name.description) {
+                    properties[controller + ":" + place + "/" + p.name.description] = norm(p.value.description, side)
                 }
                 for child in dir.children { walk(child, path, controller) }
             }
             for controller in c.cgroups?.controllers ?? [] {
-                let name = controller.names.map(\.description).joined(separator: ",")
+                let name = controllerName(controller.names.map(\.description).joined(separator: ","))
                 for dir in controller.directories { walk(dir, "", name) }
             }
             return (members, properties)
         }
+        let hasA = a.checkpoint.cgroups != nil, hasB = b.checkpoint.cgroups != nil
         let ta = table(a.checkpoint, 0), tb = table(b.checkpoint, 1)
-        result.cgroups = entries(ta.members, tb.members, scope: "membership", section: .cgroups)
-            + entries(ta.properties, tb.properties, scope: "property", section: .cgroups)
+        guard hasA == hasB else {
+            // Only one side recorded its cgroups: one line, with what it holds.
+            let (kind, t): (ChangeKind, (members: [String: String], properties: [String: String])) = hasA ? (.removed, ta) : (.added, tb)
+            let where_ = Set(t.members.values).sorted().joined(separator: "; ")
+            result.cgroups = [EntryChange(kind: kind, scope: "cgroup.img", key: "only in \(hasA ? "A" : "B")", fields: [
+                FieldChange("controllers", hasA ? "\(t.members.count) at \(where_)" : nil, hasA ? nil : "\(t.members.count) at \(where_)"),
+                FieldChange("settings", hasA ? String(t.properties.count) : nil, hasA ? nil : String(t.properties.count)),
+            ])]
+            return
+        }
+        // Memberships: controllers grouped by how their cgroup changed.
+        var groups: [String: [String]] = [:]
+        var order: [String] = []
+        var values: [String: (String?, String?)] = [:]
+        for controller in Set(ta.members.keys).union(tb.members.keys).sorted() {
+            let x = ta.members[controller], y = tb.members[controller]
+            let key = (x ?? "\u{0}") + "\u{1}" + (y ?? "\u{0}")
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(controller)
+            values[key] = (x, y)
+        }
+        var out: [EntryChange] = []
+        for key in order {
+            let controllers = groups[key]!.joined(separator: ",")
+            let (x, y) = values[key]!
+            switch (x, y) {
+            case (let x?, let y?) where x == y: unchanged(.cgroups, "membership \(controllers): \(x)")
+            case (let x?, let y?): out.append(EntryChange(kind: .changed, scope: "membership", key: controllers, fields: [FieldChange("cgroup", x, y)]))
+            case (let x?, nil): out.append(EntryChange(kind: .removed, scope: "membership", key: controllers, fields: [FieldChange("cgroup", x, nil)]))
+            case (nil, let y?): out.append(EntryChange(kind: .added, scope: "membership", key: controllers, fields: [FieldChange("cgroup", nil, y)]))
+            case (nil, nil): break
+            }
+        }
+        // Settings, by their place under the membership.
+        for key in Set(ta.properties.keys).union(tb.properties.keys).sorted() {
+            let x = ta.properties[key], y = tb.properties[key]
+            if x == y {
+                unchanged(.cgroups, "setting \(key) = \(x ?? "")")
+            } else {
+                out.append(EntryChange(kind: x == nil ? .added : y == nil ? .removed : .changed, scope: "setting", key: key, fields: [FieldChange("value", x, y)]))
+            }
+        }
+        result.cgroups = out
     }
 
     /// Keyed entries with named fields: added, removed, changed.
@@ -653,7 +713,9 @@ struct Differ {
             case (.some, nil): out.append(EntryChange(kind: .removed, scope: scope, key: key, fields: []))
             case (.some(let l), .some(let r)):
                 let fields = Self.keyed(l, r)
-                if fields.isEmpty { unchanged(section, scope + " " + key) } else {
+                if fields.isEmpty {
+                    unchanged(section, scope + " " + key + (l.isEmpty ? "" : " (" + l.keys.sorted().map { "\($0) \(l[$0] ?? "")" }.joined(separator: ", ") + ")"))
+                } else {
                     out.append(EntryChange(kind: .changed, scope: scope, key: key, fields: fields))
                 }
             case (nil, nil): break
@@ -786,8 +848,10 @@ struct Differ {
             changes.append(FieldChange("restore." + c.field, c.a, c.b))
         }
         if options.includeUnchanged {
-            let names = Set(dump(a.checkpoint.dumpStats).keys).union(dump(b.checkpoint.dumpStats).keys).map { "dump." + $0 }
-            for name in names.sorted() where !changes.contains(where: { $0.field == name }) { unchanged(.stats, name) }
+            let values = dump(a.checkpoint.dumpStats)
+            for name in values.keys.sorted() where !changes.contains(where: { $0.field == "dump." + name }) {
+                unchanged(.stats, "dump.\(name): \(values[name] ?? "")")
+            }
         }
         result.stats = changes
     }

@@ -303,8 +303,9 @@ public struct SectionSummary: Hashable, Sendable, Codable {
 
 /// The differences between two checkpoints, section by section. Build with ``diff(_:_:options:progress:)``.
 public struct CheckpointDiff: Hashable, Sendable, Codable {
-    /// The id of the JSON schema this value encodes to (`ckpt-inspect/diff/v1`).
-    public var schema = "ckpt-inspect/diff/v1"
+    /// The id of the JSON schema this value encodes to (`ckpt-inspect/diff/v2`; keys in snake_case,
+    /// `JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`).
+    public var schema = "ckpt-inspect/diff/v2"
     /// Checkpoint A.
     public var a: DiffSide
     /// Checkpoint B.

@@ -116,8 +116,8 @@ public struct Fact: Hashable, Sendable {
 
 /// The result of verifying a checkpoint.
 public struct VerificationReport: Sendable {
-    /// The id of the JSON schema a report is written in (`ckpt-inspect/verify/v1`).
-    public static let schemaVersion = "ckpt-inspect/verify/v1"
+    /// The id of the JSON schema a report is written in (`ckpt-inspect/verify/v2`).
+    public static let schemaVersion = "ckpt-inspect/verify/v2"
 
     /// The path that was verified.
     public var path: String

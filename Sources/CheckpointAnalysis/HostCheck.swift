@@ -856,7 +856,7 @@ struct Comparison {
         guard !candidates.isEmpty else { return }
         let count = Set(candidates.map(\.path)).count
         if input.ownMountNamespace {
-            facts.append(Fact("host files", "\(count) paths inside the container", host: "not compared"))
+            facts.append(Fact("host files", "\(plural(count, "path")) inside the container", host: "not compared"))
             add("host.file.not-compared", .info,
                 "\(count) file paths are inside the container's own mount namespace (image and volumes); they are not compared with \(here)'s files")
             return
@@ -864,7 +864,7 @@ struct Comparison {
         guard let status = host.status else {
             facts.append(Fact("host files", "\(count) referenced by path", host: "not recorded"))
             add("host.file.not-compared", .info,
-                "\(count) files are reopened by path (\(candidates.prefix(3).map(\.path).joined(separator: ", "))\(count > 3 ? ", ..." : "")); node facts do not record files, so whether \(here) has them with the same sizes is not known")
+                "\(plural(count, "file")) \(count == 1 ? "is" : "are") reopened by path (\(candidates.prefix(3).map(\.path).joined(separator: ", "))\(count > 3 ? ", ..." : "")); node facts do not record files, so whether \(here) has them with the same sizes is not known")
             return
         }
         var seen = Set<String>()

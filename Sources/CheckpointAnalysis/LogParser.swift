@@ -84,6 +84,30 @@ public struct CRIULog: Hashable, Sendable {
         public var isHarmless: Bool { harmless != nil }
     }
 
+    /// Something about how CRIU ran that a reader of its images should know: not a failure, but not
+    /// a production run either.
+    public struct Caution: Hashable, Sendable, Codable {
+        /// A stable id (`fake-dirty-track`, `test-switch`, `non-release`).
+        public var id: String
+        /// The line it was seen on.
+        public var line: Int
+        /// One line.
+        public var title: String
+        /// What it means for the checkpoint.
+        public var text: String
+    }
+
+    /// Whether `message` is what one of the ``cautions`` is about (every line of a test switch).
+    public func isCaution(_ message: Message) -> Bool { caution(for: message) != nil }
+
+    /// The caution `message` is about, if any.
+    public func caution(for message: Message) -> Caution? {
+        cautions.first { c in
+            c.line == message.line || (c.id == "fake-dirty-track" && message.text.contains("CRIU_FAKE_DIRTY_TRACK"))
+                || (c.id == "test-switch" && message.text.hasPrefix(String(c.title.split(separator: " ").last ?? "") + ":"))
+        }
+    }
+
     /// Lines of context kept before each message.
     public static let contextLines = 4
 
@@ -101,6 +125,11 @@ public struct CRIULog: Hashable, Sendable {
     public var format: Format
     /// `Version: 4.2` from the log's header.
     public var criuVersion: String?
+    /// The `gitid` of the same line (`v4.2-12-gabc1234`, or `0` when CRIU was not built from a git tree).
+    public var gitID: String?
+    /// What makes this run less trustworthy than one of a release CRIU: test switches in its
+    /// environment, a build that is not a release (``LogKnowledge/cautions(_:)``).
+    public var cautions: [Caution] = []
     /// The kernel release from `Running on <host> Linux <release> ...`.
     public var kernel: String?
     /// The machine from the same line (`x86_64`).
@@ -138,6 +167,7 @@ public struct CRIULog: Hashable, Sendable {
         var recent: [String] = []
         var timestamped = 0, plain = 0
         var lineNumber = 0
+        var versionLine = 0
         let lowerName = name.lowercased()
         if lowerName.contains("pre-dump") || lowerName.contains("predump") { log.operation = .preDump }
         else if lowerName.contains("restore") { log.operation = .restore }
@@ -159,6 +189,10 @@ public struct CRIULog: Hashable, Sendable {
             // Header facts.
             if log.criuVersion == nil, body.hasPrefix("Version: ") {
                 log.criuVersion = String(body.dropFirst("Version: ".count).prefix { $0 != " " })
+                if let start = body.range(of: "(gitid ") {
+                    log.gitID = String(body[start.upperBound...].prefix { $0 != ")" && $0 != " " })
+                }
+                versionLine = lineNumber
             }
             if log.kernel == nil, body.hasPrefix("Running on "), let range = body.range(of: " Linux ") {
                 let fields = body[range.upperBound...].split(separator: " ")
@@ -194,6 +228,7 @@ public struct CRIULog: Hashable, Sendable {
             log.messages[i].harmless = LogKnowledge.harmless(m, outcome: log.outcome)
             if m.level == .error { log.messages[i].explanation = LogKnowledge.explain(m.text) }
         }
+        log.cautions = LogKnowledge.cautions(log, versionLine: versionLine)
         return log
     }
 
@@ -320,8 +355,6 @@ public enum LogKnowledge {
                  reason: "CRIU could not raise its own open-file limit (not permitted here) and went on with the current one; the operation still finished."),
         Harmless(patterns: ["with interrupted system call"], level: .warning, onlyIfSucceeded: false,
                  reason: "The task was inside a system call when it was frozen; the call is restarted after restore."),
-        Harmless(patterns: ["criu_fake_dirty_track"], level: .warning, onlyIfSucceeded: false,
-                 reason: "A test environment variable emulated soft-dirty tracking; the images are written the usual way."),
         Harmless(patterns: ["inotify events will be dropped"], level: .warning, onlyIfSucceeded: false,
                  reason: "Events queued on an inotify fd are not part of a checkpoint; the watches themselves are restored."),
         Harmless(patterns: ["can't keep kdat cache on non-tempfs"], level: .warning, onlyIfSucceeded: false,
@@ -384,9 +417,51 @@ public enum LogKnowledge {
         let text = message.text.lowercased()
         for h in harmlessMessages where h.level == message.level && h.patterns.contains(where: { text.contains($0) }) {
             if h.onlyIfSucceeded && outcome != .success { return nil }
+            // "The 0x00001a inotify events will be dropped": the number is the inotify's id, not a count.
+            if text.contains("inotify events will be dropped"), let id = hexNumber(after: "the ", in: text) {
+                return "0x\(String(id, radix: 16)) is the id of the inotify file (files.img id \(id)), not a number of events. " + h.reason
+            }
             return h.reason
         }
         return nil
+    }
+
+    /// The hex number (`0x...`) right after `prefix` in `text`.
+    static func hexNumber(after prefix: String, in text: String) -> UInt64? {
+        guard let range = text.range(of: prefix + "0x") else { return nil }
+        return UInt64(String(text[range.upperBound...].prefix { $0.isHexDigit }), radix: 16)
+    }
+
+    /// What a reader should know about how CRIU ran: test switches (`CRIU_FAKE_DIRTY_TRACK` and
+    /// other `CRIU_*` variables CRIU reports), and a CRIU built from commits after a release or with
+    /// local changes (`gitid v4.2-12-gabc1234`, `-dirty`). `gitid 0` (built outside git, as release
+    /// tarballs are) says nothing either way.
+    public static func cautions(_ log: CRIULog, versionLine: Int) -> [CRIULog.Caution] {
+        var out: [CRIULog.Caution] = []
+        if let fake = log.messages.first(where: { $0.text.contains("CRIU_FAKE_DIRTY_TRACK") }) {
+            out.append(.init(id: "fake-dirty-track", line: fake.line, title: "CRIU ran with the test switch CRIU_FAKE_DIRTY_TRACK",
+                             text: "The kernel's soft-dirty tracking was emulated: which pages changed since the previous (pre-)dump was not tracked by the kernel, so pages taken from parent images may be older than what the process held. Fine for testing CRIU; not evidence a production dump would give."))
+        }
+        for m in log.messages where m.level == .warning && !m.text.contains("CRIU_FAKE_DIRTY_TRACK") {
+            let name = m.text.prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+            guard name.hasPrefix("CRIU_"), name.count > 5, m.text.dropFirst(name.count).hasPrefix(":"), !out.contains(where: { $0.title.hasSuffix(String(name)) }) else { continue }
+            out.append(.init(id: "test-switch", line: m.line, title: "CRIU ran with the environment switch \(name)",
+                             text: "A switch for testing CRIU changed how it worked (\(m.text)); the images may differ from what a release CRIU in its normal setup writes."))
+        }
+        if let gitID = log.gitID, gitID != "0" {
+            let release = gitID.range(of: #"^v?[0-9]+(\.[0-9]+)*$"#, options: .regularExpression) != nil
+            if !release {
+                var what = "not a release"
+                if let match = gitID.range(of: #"-([0-9]+)-g[0-9a-f]+"#, options: .regularExpression) {
+                    let commits = gitID[match].dropFirst().prefix { $0.isNumber }
+                    what = "\(commits) commit\(commits == "1" ? "" : "s") after \(gitID[..<match.lowerBound])"
+                }
+                if gitID.hasSuffix("-dirty") { what += ", with uncommitted changes" }
+                out.append(.init(id: "non-release", line: versionLine, title: "CRIU \(log.criuVersion ?? "") was built from git \(gitID): \(what)",
+                                 text: "A patched or development build of CRIU wrote these images; its behaviour may differ from the release it names."))
+            }
+        }
+        return out
     }
 
     /// The plain-language reading of an error message, if one applies.

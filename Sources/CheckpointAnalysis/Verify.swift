@@ -23,8 +23,10 @@ import Foundation
 /// `vma.unsorted`, `vma.overlap`, `pagemap.outside-vma`, `shmem.pagemap.missing`, `ghost.incomplete`,
 /// `tcp.stream.missing`, `tcp.stream.incomplete`, `skqueue.incomplete`, `skqueue.unresolved`, `archive.damaged`,
 /// `image.stale`, `pagemap.pages-id.shared`,
-/// `log.failed`, `log.error`, `log.warning`, `log.harmless`, `engine.metadata`, and the `host.*` checks of
-/// ``HostCheck``.
+/// `log.failed`, `log.error`, `log.warning`, `log.harmless`, `log.caution`, `engine.metadata`, the
+/// restore options the checkpoint needs (`restore.tcp-established`, `restore.shell-job`, `restore.ext-unix-sk`,
+/// `restore.external-mounts`, `restore.external-net`, `restore.file-locks`; info, with the evidence), and the
+/// `host.*` checks of ``HostCheck``.
 public enum Verifier {
     /// Where the parent images are, how to read the archives, and whether to compare with this machine.
     public struct Options: Sendable {
@@ -97,6 +99,10 @@ public enum Verifier {
         // Logs.
         let logs = CRIULog.logs(in: walk.source)
         walk.checkLogs(logs)
+        if let checkpoint {
+            walk.findings += RestoreOptions.findings(checkpoint)
+            walk.checks += RestoreOptions.checks
+        }
 
         // The open error, when the walk did not already report that file.
         if let openError, !walk.findings.contains(where: { $0.image == openError.file && $0.severity == .error }) {
@@ -115,6 +121,9 @@ public enum Verifier {
         if let environment = options.host, let input {
             let report = HostCheck.compare(input, with: environment)
             facts += report.facts
+            // The host's findings on external mounts and unix sockets say the same as the restore.*
+            // ones, for this host: keep one of each.
+            walk.findings = RestoreOptions.withoutDuplicates(walk.findings, of: report.findings)
             walk.findings += report.findings
             walk.checks += report.checks
             host = report
@@ -681,14 +690,14 @@ struct Walk {
                   pagesSize > owner.info.bytesUsed else { continue }
             let extra = pagesSize - owner.info.bytesUsed
             add("pagemap.pages.extra", .error,
-                "\(pagesName) has \(pagesSize) bytes but \(owner.name) accounts for \(owner.info.bytesUsed) (\(owner.info.bytesUsed / pageSize) pages); \(extra) bytes\(extra % pageSize == 0 ? " (\(extra / pageSize) pages)" : "") belong to no entry",
+                "\(pagesName) has \(plural(pagesSize, "byte")) but \(owner.name) accounts for \(owner.info.bytesUsed) (\(plural(owner.info.bytesUsed / pageSize, "page"))); \(plural(extra, "byte"))\(extra % pageSize == 0 ? " (\(plural(extra / pageSize, "page")))" : "") \(extra == 1 ? "belongs" : "belong") to no entry",
                 image: set.path(of: pagesName), from: Finding.Reference(image: owner.info.path, entry: 0),
                 hint: "The pagemap and the pages file do not belong together (an entry was lost, or the pages file comes from another dump).")
         }
         for name in names where name.hasPrefix("pages-") && name.hasSuffix(".img") {
             guard let id = UInt32(name.dropFirst("pages-".count).dropLast(4)), !used.contains(id) else { continue }
             let size = (try? set.member(name))??.size ?? 0
-            add("pages.orphan", size > 0 ? .warning : .info, "\(name) (\(size) bytes) belongs to no pagemap of \(set.label)",
+            add("pages.orphan", size > 0 ? .warning : .info, "\(name) (\(plural(size, "byte"))) belongs to no pagemap of \(set.label)",
                 image: set.path(of: name))
         }
     }
@@ -764,7 +773,7 @@ struct Walk {
             let (length, o1) = count.multipliedReportingOverflow(by: pageSize)
             let (end, o2) = entry.vaddr.addingReportingOverflow(length)
             if o1 || o2 {
-                add("pagemap.invalid", .error, "\(count) pages at \(Self.hex(entry.vaddr)) run past the end of the address space",
+                add("pagemap.invalid", .error, "\(plural(count, "page")) at \(Self.hex(entry.vaddr)) run past the end of the address space",
                     image: framed.path, entry: e.index, offset: offset)
                 continue
             }
@@ -790,7 +799,7 @@ struct Walk {
                     reportedShort = true
                     let missing = next - pagesSize
                     add("pagemap.pages.short", .error,
-                        "\(count) pages at \(Self.hex(entry.vaddr)) need bytes \(bytesUsed)..<\(next) of \(pagesName), which has \(pagesSize) (\(missing) bytes short\(pagesSize % pageSize != 0 ? ", not a whole number of pages" : ""))",
+                        "\(plural(count, "page")) at \(Self.hex(entry.vaddr)) need bytes \(bytesUsed)..<\(next) of \(pagesName), which has \(pagesSize) (\(plural(missing, "byte")) short\(pagesSize % pageSize != 0 ? ", not a whole number of pages" : ""))",
                         image: framed.path, entry: e.index, offset: offset, from: Finding.Reference(image: pagesPath),
                         hint: "The pages file was cut short (a full disk or an interrupted copy); the restored memory would be missing.")
                 }
@@ -878,7 +887,7 @@ struct Walk {
                         why = "the parent chain from \(sets[k + 1].label) has no data for them (first missing page \(Self.hex(first.lowerBound)))"
                     }
                     add("pagemap.parent.unresolved", .error,
-                        "\(pages) of the \((run.end - run.start) / pageSize) PE_PARENT pages at \(Self.hex(run.start)) do not resolve: \(why)",
+                        "\(pages) of \(plural((run.end - run.start) / pageSize, "PE_PARENT page")) at \(Self.hex(run.start)) \(pages == 1 ? "does" : "do") not resolve: \(why)",
                         image: info.path, entry: run.entry, offset: UInt64(run.offset),
                         hint: hasParent ? "The parent (pre-dump) images do not match this dump." : "Give the pre-dump images (--previous ARCHIVE), or restore the `parent` link.")
                 }
@@ -946,7 +955,7 @@ struct Walk {
             guard let first = outside.first else { continue }
             let pages = outside.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } / pageSize
             add("pagemap.outside-vma", .error,
-                "\(pages) pages of the entry at \(Self.hex(run.start))-\(Self.hex(run.end)) lie outside every VMA of mm-\(process.pid).img (first \(Self.hex(first.lowerBound)))",
+                "\(plural(pages, "page")) of the entry at \(Self.hex(run.start))-\(Self.hex(run.end)) \(pages == 1 ? "lies" : "lie") outside every VMA of mm-\(process.pid).img (first \(Self.hex(first.lowerBound)))",
                 image: info.path, entry: run.entry, offset: UInt64(run.offset), from: Finding.Reference(image: path, entry: 0))
         }
     }
@@ -1076,7 +1085,7 @@ struct Walk {
             } else if let expected, let extra = ghost.entry.extra {
                 let have = UInt64(extra.byteCount)
                 if have != expected {
-                    add("ghost.incomplete", .error, "holds \(have) bytes of \(fileName), which had \(expected)\(have < expected ? " (truncated)" : " (extra bytes)")",
+                    add("ghost.incomplete", .error, "holds \(plural(have, "byte")) of \(fileName), which had \(expected)\(have < expected ? " (truncated)" : " (extra bytes)")",
                         image: framed.path, entry: ghost.entry.index, offset: UInt64(ghost.entry.offset), from: ref)
                 }
             }
@@ -1086,8 +1095,11 @@ struct Walk {
     // MARK: Logs
 
     mutating func checkLogs(_ logs: [CRIULog]) {
-        ran("log.failed", "log.error", "log.warning", "log.harmless")
+        ran("log.failed", "log.error", "log.warning", "log.harmless", "log.caution")
         for log in logs {
+            for c in log.cautions {
+                add("log.caution", .warning, "\(log.name) line \(c.line): \(c.title)", area: .log, image: log.name, hint: c.text)
+            }
             let what = log.operation == .unknown ? "operation" : log.operation.rawValue
             let firstError = log.significantErrors.first
             if log.outcome == .failure {
@@ -1096,7 +1108,7 @@ struct Walk {
                     "\(log.name) says the \(what) failed (line \(log.outcomeLine ?? 0)).\(cause)",
                     area: .log, image: log.name, hint: firstError?.explanation.map { "\($0.title): \($0.text)" })
             }
-            for m in log.messages {
+            for m in log.messages where !log.isCaution(m) {
                 let place = "line \(m.line)\(m.location.map { " (\($0))" } ?? "")"
                 if let reason = m.harmless {
                     add("log.harmless", .info, "\(log.name) \(place): \(m.text) — known harmless", area: .log, image: log.name, hint: reason)

@@ -18,7 +18,7 @@ enum DiffHTML {
         h += "<tr><th>Pages</th><td>\(Size.text(result.a.pagesBytes))</td><td>\(Size.text(result.b.pagesBytes))</td></tr></table>"
         h += "<p>\(result.equal ? "The checkpoints are equal." : "The checkpoints differ.")</p>"
         h += "<h2 id=\"report\">Changes</h2><pre class=\"mono\">\(HTMLReport.escapeMarkup(DiffText(result: result, showUnchanged: false).render()))</pre>"
-        h += "<h2 id=\"memory\">Memory</h2><p class=\"legend\">Bars are B's VMAs, to scale within each process:<span class=\"changed\"></span>changed<span class=\"added\"></span>added<span class=\"removed\"></span>removed<span class=\"unreadable\"></span>not comparable<span class=\"hole\"></span>unchanged or not dumped</p>"
+        h += "<h2 id=\"memory\">Memory</h2><p class=\"legend\">Bars are B's VMAs, labelled with their file and size, lengths on a log scale (pages to scale within a bar):<span class=\"changed\"></span>changed<span class=\"added\"></span>added<span class=\"removed\"></span>removed<span class=\"unreadable\"></span>not comparable<span class=\"hole\"></span>unchanged or not dumped</p>"
         for memory in result.memory {
             h += "<h3>[\(memory.b.pid)] \(e(memory.b.comm)) — \(memory.changedPages) changed, \(memory.addedPages) added, \(memory.removedPages) removed of \(memory.comparedPages) compared</h3>"
             guard let space = (try? b.addressSpace(memory.b.pid)) ?? nil else { continue }
@@ -29,13 +29,16 @@ enum DiffHTML {
     }
 
     static func svg(_ space: AddressSpace, ranges: [PageRange]) -> String {
-        let width = 720.0, rowHeight = 16.0, labelWidth = 330.0
+        let width = 640.0, rowHeight = 16.0, labelWidth = 410.0
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + width + 10))\" height=\"\(Int(Double(space.vmas.count) * (rowHeight + 3) + 6))\" role=\"img\" aria-label=\"changed pages of pid \(space.pid)\">"
-        let largest = Double(space.vmas.map(\.size).max() ?? 1)
+        // As the report's memory maps: labelled with the file, lengths on a log scale.
+        let page = Double(max(space.pageSize, 1))
+        func scale(_ size: UInt64) -> Double { log2(1 + Double(size) / page) }
+        let largest = max(scale(space.vmas.map(\.size).max() ?? 1), 1)
         for (i, vma) in space.vmas.enumerated() {
             let y = 3 + Double(i) * (rowHeight + 3)
-            s += "<text x=\"0\" y=\"\(y + 12)\">\(HTMLReport.escape(String(format: "%012llx %@ %@", vma.start, vma.permissions, space.kind(of: i).rawValue)))</text>"
-            let barWidth = max(2, width * Double(vma.size) / largest)
+            s += "<text x=\"0\" y=\"\(y + 12)\">\(HTMLReport.escape(HTMLReport.vmaLabel(space, i)))</text>"
+            let barWidth = max(4, width * scale(vma.size) / largest)
             s += "<rect class=\"hole\" x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(barWidth)\" height=\"\(rowHeight)\"/>"
             for r in ranges where r.start < vma.end && r.end > vma.start {
                 let from = max(r.start, vma.start), to = min(r.end, vma.end)

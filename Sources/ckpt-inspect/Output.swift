@@ -1,3 +1,4 @@
+import CheckpointAnalysis
 import Foundation
 
 /// Where command output goes, and the error convention: `ckpt-inspect: <file>: <problem>` on stderr.
@@ -33,8 +34,9 @@ extension ExitCode {
     static let usage = ExitCode(2)
 }
 
-/// Reads a whole (small) file the user named, distinguishing the usage errors.
-func readUserFile(_ path: String) throws -> [UInt8] {
+/// Reads a whole (small) file the user named, distinguishing the usage errors; `directoryHint`
+/// says what to do instead when `path` is a directory.
+func readUserFile(_ path: String, directoryHint: String = "a file is expected here") throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     let file = RawPath.resolve(path)
     guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
@@ -42,7 +44,7 @@ func readUserFile(_ path: String) throws -> [UInt8] {
         throw ExitCode.usage
     }
     if isDirectory.boolValue {
-        Output.error("\(path): is a directory (use --dir to decode every image in it)")
+        Output.error("\(path): is a directory (\(directoryHint))")
         throw ExitCode.usage
     }
     guard let data = FileManager.default.contents(atPath: file) else {
@@ -53,3 +55,9 @@ func readUserFile(_ path: String) throws -> [UInt8] {
 }
 
 import ArgumentParser
+
+/// `1 process`, `2 processes`: ``CheckpointAnalysis/plural(_:_:_:)``, the one rule of the analyses'
+/// messages and the tool's output.
+func plural<N: BinaryInteger>(_ count: N, _ noun: String, _ plural: String? = nil) -> String {
+    CheckpointAnalysis.plural(count, noun, plural)
+}

@@ -19,6 +19,7 @@ struct PodSelection: ParsableArguments {
     func targets(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil,
                  diagnostics: DiagnosticOptions? = nil, previousOption: String? = "--previous",
                  streaming consumer: (any PageStreamConsumer)? = nil) throws -> Targets {
+        try requireInputs(path, previous: previous, previousOption: previousOption, progress: progress)
         let source: CheckpointSource
         // A consumer's page reads ride on the pass that opens a container checkpoint (one pass over
         // a compressed archive); the containers of a pod are read afterwards (``Target/streamed`` false).
@@ -28,7 +29,7 @@ struct PodSelection: ParsableArguments {
             source = try CheckpointSource.open(path: RawPath.resolve(path), options: .init(progress: progress?.reporter), visitor: session?.visitor)
             guard PodCheckpoint.isPodCheckpoint(source) else {
                 if let first = container.first {
-                    Output.error("--container: \(first): \(path) is not a pod checkpoint")
+                    Output.error("--container \(first): \(path) is not a pod checkpoint")
                     throw ExitCode.usage
                 }
                 let c = try Checkpoint.open(source: source, options: .init(previous: previous.map(RawPath.resolve), source: source.options,
@@ -44,7 +45,7 @@ struct PodSelection: ParsableArguments {
             throw ExitCode.badData
         }
         if previous != nil {
-            Output.error("--previous: \(path) is a pod checkpoint: its containers carry their own parent images")
+            Output.error("--previous \(previous ?? ""): \(path) is a pod checkpoint: its containers carry their own parent images")
             throw ExitCode.usage
         }
         let pod: PodCheckpoint
@@ -55,7 +56,7 @@ struct PodSelection: ParsableArguments {
             throw ExitCode.badData
         }
         for name in container where pod.container(named: name) == nil {
-            Output.error("--container: \(name): no such container in \(RawPath.display(path)) (containers: \(pod.containers.map(\.name).joined(separator: ", ")))")
+            Output.error("--container \(name): no such container in \(RawPath.display(path)) (containers: \(pod.containers.map(\.name).joined(separator: ", ")))")
             throw ExitCode.usage
         }
         var items: [Target] = []
@@ -136,7 +137,7 @@ struct Targets {
         guard isPod else { return items }
         let found = items.filter { $0.checkpoint.process(pid) != nil }
         if found.isEmpty {
-            Output.error("--pid: \(pid): no such process in any container of \(RawPath.display(path))")
+            Output.error("--pid \(pid): no such process in any container of \(RawPath.display(path))")
             throw ExitCode.usage
         }
         return found

@@ -4,8 +4,13 @@ import CRIUImages
 import Foundation
 
 /// The JSON documents of `show` and `inspect` (schema: Schemas/inspect.schema.json).
+extension JSONValue {
+    /// A virtual address (or other 64-bit quantity beyond 2^53) as lowercase hex: `"0x7f8c00711000"`.
+    static func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
+}
+
 enum Report {
-    static let schemaVersion = "ckpt-inspect/inspect/v1"
+    static let schemaVersion = "ckpt-inspect/inspect/v2"
 
     static func str(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
     static func int<T: BinaryInteger>(_ v: T?) -> JSONValue { v.map { JSONValue.int($0) } ?? .null }
@@ -16,6 +21,11 @@ enum Report {
         case .tar(let c): c == .none ? "tar" : "tar." + c.rawValue
         case .stdin(let c): "stdin:" + c.rawValue
         }
+    }
+
+    /// The document of `show` and `list` (Schemas/show.schema.json): one summary per checkpoint.
+    static func checkpoints(_ rows: [JSONValue], command: String) -> JSONValue {
+        .object([("schema", .string("ckpt-inspect/\(command)/v2")), ("checkpoints", .array(rows))])
     }
 
     /// The one-line facts `show` prints; with the pod and the container's name for a container of a pod.
@@ -61,6 +71,11 @@ enum Report {
             ("hostname", str(e.hostname)),
             ("args", .array(e.processArgs.map(JSONValue.string))),
             ("env", .array(e.processEnv.map(JSONValue.string))),
+            ("create_command", .array(e.createCommand.map(JSONValue.string))),
+            ("named_volumes", .array(e.namedVolumes.map { v in
+                .object([("name", .string(v.name)), ("destination", .string(v.destination)), ("options", .array(v.options.map(JSONValue.string)))])
+            })),
+            ("export_options", .array(Describe.exportOptions(c).map(JSONValue.string))),
             ("networks", .array(e.networks.map { n in
                 .object([
                     ("network", str(n.network)), ("interface", str(n.interface)),
@@ -136,7 +151,7 @@ enum Report {
 
     static func credentials(_ creds: Credentials?) -> JSONValue {
         guard let c = creds else { return .null }
-        func caps(_ set: CapabilitySet?) -> JSONValue { set.map { .string("0x" + String($0.rawValue, radix: 16)) } ?? .null }
+        func caps(_ set: CapabilitySet?) -> JSONValue { set.map { .array($0.names.map(JSONValue.string)) } ?? .null }
         return .object([
             ("uid", .int(c.uid)), ("gid", .int(c.gid)), ("euid", .int(c.euid)), ("egid", .int(c.egid)),
             ("suid", .int(c.suid)), ("sgid", .int(c.sgid)), ("fsuid", .int(c.fsuid)), ("fsgid", .int(c.fsgid)),
@@ -160,11 +175,36 @@ enum Report {
         .object([
             ("fd", .int(f.fd)), ("kind", .string(f.kind)), ("target", .string(f.target)), ("file_id", .int(f.fileID)),
             ("cloexec", .bool(f.fdFlags & 1 != 0)),
-            ("details", .object(f.details.map { ($0.key, .string($0.value)) })),
+            ("details", details(f.details)),
         ])
     }
 
-    static func process(_ p: CheckpointProcess, extra: [(String, JSONValue)] = []) -> JSONValue {
+    /// A file's details with their types: numbers as numbers, an endpoint as `<key>_address` and
+    /// `<key>_port`, repeated records as an array of objects.
+    static func details(_ list: [OpenFile.Detail]) -> JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        for d in list {
+            switch d.typed {
+            case .text(let text): pairs.append((d.key, .string(text)))
+            case .number(let n): pairs.append((d.key, .int(n)))
+            case .endpoint(let address, let port): pairs += [(d.key + "_address", .string(address)), (d.key + "_port", .int(port))]
+            case .records(let records): pairs.append((d.key, .array(records.map(details))))
+            }
+        }
+        return .object(pairs)
+    }
+
+    /// Resource limits by name; RLIM_INFINITY is `"unlimited"` (it does not fit a JSON number exactly).
+    static func limits(_ list: [ResourceLimit]) -> JSONValue {
+        func value(_ v: UInt64) -> JSONValue { v == ResourceLimit.infinity ? .string("unlimited") : .int(v) }
+        return .array(list.enumerated().map { i, l in
+            .object([("resource", .string(i < ResourceLimit.resourceNames.count ? ResourceLimit.resourceNames[i] : "\(i)")),
+                     ("soft", value(l.current)), ("hard", value(l.maximum))])
+        })
+    }
+
+    static func process(_ p: CheckpointProcess, in c: Checkpoint, extra: [(String, JSONValue)] = []) -> JSONValue {
+        let namespaces = Describe.namespaces(p, in: c)
         var pairs: [(String, JSONValue)] = [
             ("pid", .int(p.pid)), ("ppid", .int(p.ppid)), ("pgid", .int(p.pgid)), ("sid", .int(p.sid)),
             ("comm", .string(p.command)), ("state", .string(p.state.description)), ("exit_code", .int(p.exitCode)),
@@ -172,30 +212,34 @@ enum Report {
             ("threads", .array(p.threads.map { t in
                 .object([("tid", .int(t.tid)), ("name", .string(t.name)), ("credentials", credentials(t.credentials))])
             })),
-            ("namespaces", namespaces(p.ids)),
+            ("namespaces", Self.namespaces(p.ids)),
+            ("shared_with_host", c.inventory?.rootIDs == nil || p.ids == nil ? .null
+                : .array(namespaces.filter { $0.sharedWithHost == true }.map { .string($0.kind) })),
+            ("parent_in_checkpoint", .bool(c.process(p.ppid) != nil && p.ppid != p.pid)),
             ("files", .array(p.files.map(file))),
         ]
         if let task = p.task {
             pairs.append(("oom_score_adj", int(task.oomScoreAdjust)))
-            pairs.append(("blocked_signals", .string("0x" + String(task.blockedSignals, radix: 16))))
+            pairs.append(("blocked_signals", .array(SignalMask(rawValue: task.blockedSignals).names.map(JSONValue.string))))
             pairs.append(("seccomp_mode", .string(p.threads.first?.core?.thread?.seccompMode.map { "\($0)" } ?? "disabled")))
-            pairs.append(("rlimits", .array((task.resourceLimits ?? []).map { .array([.int($0.current), .int($0.maximum)]) })))
+            pairs.append(("rlimits", limits(task.resourceLimits ?? [])))
         }
         pairs += extra
         return .object(pairs)
     }
 
-    static func mounts(_ c: Checkpoint) -> JSONValue {
-        .array(c.mounts.keys.sorted().map { id in
+    static func mounts(_ c: Checkpoint, namespaces: [UInt32]? = nil) -> JSONValue {
+        .array((namespaces ?? c.mounts.keys.sorted()).map { id in
             .object([
                 ("namespace", .int(id)),
                 ("mounts", .array((c.mounts[id] ?? []).map { m in
                     .object([
                         ("id", .int(m.id)), ("parent", .int(m.parentID)), ("mountpoint", .string(m.mountPoint.description)),
                         ("root", .string(m.root.description)), ("fstype", .string(m.filesystemName?.description ?? "\(m.filesystemType)")),
-                        ("source", .string(m.source.description)), ("options", .string(m.options.description)),
-                        ("device", .string("\(m.rootDevice >> 20):\(m.rootDevice & 0xFFFFF)")),
-                        ("flags", .string("0x" + String(m.flags, radix: 16))), ("external", str(m.externalKey?.description)),
+                        ("source", .string(m.source.description)),
+                        ("options", .array(m.options.description.split(separator: ",").map { .string(String($0)) })),
+                        ("device_major", .int(m.rootDevice >> 20)), ("device_minor", .int(m.rootDevice & 0xFFFFF)),
+                        ("flags", .int(m.flags)), ("external", str(m.externalKey?.description)),
                     ])
                 })),
             ])
@@ -210,6 +254,19 @@ enum Report {
         })
     }
 
+    /// The mount whose contents a tmpfs image holds: `tmpfs-dev-<s_dev>.tar.gz.img` names the
+    /// superblock device (`mnt_entry.root_dev`), legacy `tmpfs-<mnt_id>.tar.gz.img` the mount id.
+    static func tmpfsMount(_ c: Checkpoint, image: String) -> Mount? {
+        let all = c.mounts.keys.sorted().flatMap { c.mounts[$0] ?? [] }
+        let stem = image.dropLast(".tar.gz.img".count)
+        if stem.hasPrefix("tmpfs-dev-"), let dev = UInt32(stem.dropFirst("tmpfs-dev-".count)) {
+            // Bind mounts share the device: the mount of the file system's root first.
+            return all.first { $0.rootDevice == dev && $0.root.description == "/" } ?? all.first { $0.rootDevice == dev }
+        }
+        if stem.hasPrefix("tmpfs-"), let id = UInt32(stem.dropFirst("tmpfs-".count)) { return all.first { $0.id == id } }
+        return nil
+    }
+
     /// The whole `inspect --format json` document.
     static func inspect(_ c: Checkpoint, processes: [CheckpointProcess], extraFor: (CheckpointProcess) -> [(String, JSONValue)] = { _ in [] }) -> JSONValue {
         .object([
@@ -220,16 +277,36 @@ enum Report {
             ("checkpoint", facts(c)),
             ("sizes", sizes(c.sizes)),
             ("statistics", stats(c)),
-            ("processes", .array(processes.map { process($0, extra: extraFor($0)) })),
+            ("processes", .array(processes.map { process($0, in: c, extra: extraFor($0)) })),
             ("mounts", mounts(c)),
             ("network_namespaces", .array(c.networkNamespaces.keys.sorted().map { id in
                 let n = c.networkNamespaces[id]!
+                let conf = n.configuration
                 return .object([
-                    ("id", .int(id)), ("external", .bool(n.isExternal)),
+                    ("id", .int(id)), ("external", .bool(n.isExternal)), ("external_key", str(n.namespace?.externalKey?.description)),
+                    ("shared_with_host", c.inventory?.rootIDs?.netNamespaceID.map { .bool($0 == id) } ?? .null),
                     ("devices", .array(n.devices.map { d in
                         .object([("name", .string(d.name.description)), ("index", .int(d.index)), ("mtu", .int(d.mtu)),
                                  ("type", .string("\(d.type)"))])
                     })),
+                    ("addresses", .array(conf.addresses.map { a in
+                        .object([("interface_index", .int(a.interfaceIndex)), ("label", str(a.label)), ("family", .string(a.family == 10 ? "inet6" : "inet")),
+                                 ("address", str(a.address)), ("prefix_length", .int(a.prefixLength)), ("peer", str(a.peer)), ("scope", .int(a.scope))])
+                    })),
+                    ("routes", .array(conf.routes.map { r in
+                        .object([("family", .string(r.family == 10 ? "inet6" : "inet")), ("destination", str(r.destination)),
+                                 ("destination_length", .int(r.destinationLength)), ("gateway", str(r.gateway)),
+                                 ("output_interface", int(r.outputInterface)), ("preferred_source", str(r.preferredSource)),
+                                 ("table", .int(r.table)), ("protocol", .int(r.protocolNumber)), ("scope", .int(r.scope)),
+                                 ("type", .int(r.type)), ("priority", int(r.priority))])
+                    })),
+                    ("rules", .array(conf.rules.map { r in
+                        .object([("family", .string(r.family == 10 ? "inet6" : "inet")), ("priority", int(r.priority)),
+                                 ("source", str(r.source)), ("source_length", .int(r.sourceLength)),
+                                 ("destination", str(r.destination)), ("destination_length", .int(r.destinationLength)),
+                                 ("table", .int(r.table)), ("action", .int(r.action))])
+                    })),
+                    ("iptables", str(conf.iptables)), ("ip6tables", str(conf.ip6tables)), ("nftables", str(conf.nftables)),
                 ])
             })),
             ("uts_namespaces", .array(c.utsNamespaces.keys.sorted().map { id in
@@ -241,8 +318,14 @@ enum Report {
             ("rootfs_diff", nested(c.rootfsDiff)),
             ("deleted_files", .array(c.deletedFiles.map(JSONValue.string))),
             ("devshm", nested(c.devshm)),
-            ("volumes", .object(c.volumes.keys.sorted().map { ($0, nested(c.volumes[$0]!)) })),
-            ("tmpfs", .object(c.tmpfs.keys.sorted().map { ($0, nested(c.tmpfs[$0]!)) })),
+            ("volumes", .array(c.volumes.keys.sorted().map { name in
+                .object([("name", .string(name)), ("destination", str(c.engine.namedVolumes.first { $0.name == name }?.destination)),
+                         ("files", nested(c.volumes[name]!))])
+            })),
+            ("tmpfs", .array(c.tmpfs.keys.sorted().map { image in
+                .object([("image", .string(image)), ("mountpoint", str(tmpfsMount(c, image: image)?.mountPoint.description)),
+                         ("files", nested(c.tmpfs[image]!))])
+            })),
             ("descriptors", .array(c.descriptors.map(JSONValue.string))),
             ("logs", .object([("dump_log", .bool(c.dumpLog != nil)), ("restore_log", .bool(c.restoreLog != nil))])),
             ("warnings", .array(c.warnings.map { .string(RawPath.display($0)) })),

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// When to colour output.
-enum ColorMode: String, ExpressibleByArgument, CaseIterable {
+enum ColorMode: String, OptionChoice {
     case auto, always, never
 }
 

@@ -48,6 +48,25 @@ enum Terminal {
 
     static func displayWidth(_ s: String) -> Int { s.count }
 
+    /// ``safe(_:)`` for text whose tabs are layout (log lines, firewall rules): tabs become spaces to
+    /// the next multiple of 8 columns instead of a literal `\t`.
+    static func safeText(_ s: String) -> String {
+        guard s.contains("\t") else { return safe(s) }
+        var out = ""
+        var column = 0
+        for c in s {
+            if c == "\t" {
+                let n = 8 - column % 8
+                out += String(repeating: " ", count: n)
+                column += n
+            } else {
+                out.append(c)
+                column = c == "\n" ? 0 : column + 1
+            }
+        }
+        return safe(out)
+    }
+
     /// Escapes control characters and other unsafe scalars so a crafted name cannot drive the terminal.
     static func safe(_ s: String) -> String {
         var out = ""

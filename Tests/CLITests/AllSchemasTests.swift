@@ -23,12 +23,14 @@ import Testing
             ("verify", ["verify", "--format", "json", path]),
             ("logs", ["logs", "--format", "json", path]),
             ("diff", ["diff", "--format", "json", path, path]),
+            ("diff", ["diff", "--format", "json", "--show-unchanged", path, CLI.fixture("raw/marker-static")]),
         ]
         for (name, arguments) in cases {
             let result = try CLI.run(arguments)
             // search exits 1 without hits; logs exits 2 when the archive carries no log (Podman exports none).
             let noLog = name == "logs" && result.status == 2 && result.stderr.contains("no dump.log")
-            #expect(result.status == 0 || (name == "search" && result.status == 1) || noLog, "\(arguments) \(result.stderr)")
+            // diff exits 1 when the checkpoints differ.
+            #expect(result.status == 0 || (["search", "diff"].contains(name) && result.status == 1) || noLog, "\(arguments) \(result.stderr)")
             guard !result.stdout.isEmpty else {
                 // `logs` on a checkpoint without logs and `search` without hits may print nothing as JSON.
                 #expect(name == "logs" || name == "search", "\(arguments) printed nothing")
@@ -43,6 +45,33 @@ import Testing
 
     @Test func listJSONValidates() throws {
         let result = try CLI.run(["list", "--format", "json", CLI.fixture("podman")])
-        #expect(try Self.schema("show").validate(try JSON.parse(result.stdout)) == [])
+        let json = try JSON.parse(result.stdout)
+        #expect(try Self.schema("show").validate(json) == [])
+        #expect(json["schema"] == .string("ckpt-inspect/list/v2"))
+    }
+
+    /// `info` on an image of every fixture, and on a raw image.
+    @Test(arguments: fixtures)
+    func infoJSONValidates(_ fixture: String) throws {
+        let schema = try Self.schema("info")
+        var images: [String] = []
+        let path = CLI.fixture(fixture)
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
+            images = names.filter { $0.hasPrefix("inventory") || $0.hasPrefix("pages-") || $0.hasPrefix("core-") }.map { path + "/" + $0 }
+        }
+        for image in images {
+            let result = try CLI.run(["info", "--format", "json", image])
+            #expect(result.status == 0, "\(image): \(result.stderr)")
+            #expect(schema.validate(try JSON.parse(result.stdout)) == [], "\(image)")
+        }
+    }
+
+    /// Every schema says which version it is, and every command's JSON names it: v2 since issue 18.
+    @Test func schemaVersions() throws {
+        for (name, version) in [("show", "v2"), ("inspect", "v2"), ("ps", "v2"), ("files", "v2"), ("mounts", "v2"), ("maps", "v2"),
+                                ("search", "v2"), ("verify", "v2"), ("logs", "v2"), ("diff", "v2"), ("info", "v1"), ("host", "v1")] {
+            let schema = try JSON.parse(String(contentsOfFile: CLI.projectRoot.appendingPathComponent("Schemas/\(name).schema.json").path, encoding: .utf8))
+            #expect(schema["$id"] == .string("ckpt-inspect/\(name)/\(version)"), "\(name)")
+        }
     }
 }

@@ -52,3 +52,31 @@ struct CLI {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+extension CLI {
+    /// Runs a system tool (`/usr/bin/tar`, `/usr/bin/sha256sum`) and returns its stdout and exit status.
+    @discardableResult
+    static func tool(_ path: String, _ arguments: [String]) throws -> (stdout: Data, status: Int32) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (data, p.terminationStatus)
+    }
+
+    /// `sha256sum FILE`'s digest.
+    static func sha256sum(_ path: String) throws -> String {
+        String(String(decoding: try tool("/usr/bin/sha256sum", [path]).stdout, as: UTF8.self).prefix(64))
+    }
+
+    /// A fresh directory under the temporary directory (the caller removes it).
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conventions-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}

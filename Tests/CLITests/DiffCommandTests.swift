@@ -37,11 +37,11 @@ struct DiffCommandTests {
         let r = try CLI.run(["diff", gen1, gen2, "--format", "json"])
         #expect(r.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(object["schema"] as? String == "ckpt-inspect/diff/v1")
+        #expect(object["schema"] as? String == "ckpt-inspect/diff/v2")
         #expect(object["equal"] as? Bool == false)
         let memory = try #require(object["memory"] as? [[String: Any]])
-        #expect(memory.first?["changedPages"] as? Int == 11)
-        #expect(memory.first?["addedPages"] as? Int == 2)
+        #expect(memory.first?["changed_pages"] as? Int == 11)
+        #expect(memory.first?["added_pages"] as? Int == 2)
     }
 
     @Test("--only filters sections")

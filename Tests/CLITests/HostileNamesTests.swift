@@ -88,7 +88,7 @@ import Testing
         #expect(list.stdout.contains(shown), "\(list.stdout) \(list.stderr)")
         #expect(list.stdout.contains("ck-basic"), "\(list.stdout)")
         let listJSON = try CLI.run(["list", dir.path, "--format", "json"])
-        let items = try #require(try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [[String: Any]])
+        let items = try #require((try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [String: Any])?["checkpoints"] as? [[String: Any]])
         #expect(items.map { $0["path"] as? String } == [shown])
 
         // Named on the command line, by its bytes.
@@ -124,7 +124,7 @@ import Testing
         // A symbolic link with such a name is not followed by list (it points at the fixtures).
         try Self.symlink(dir.path, [0x6C, 0xFF], to: CLI.fixture("podman"))
         let linked = try CLI.run(["list", dir.path, "--format", "json"])
-        let linkedItems = try #require(try JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [[String: Any]])
+        let linkedItems = try #require((try JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [String: Any])?["checkpoints"] as? [[String: Any]])
         #expect(Set(linkedItems.compactMap { $0["path"] as? String }) == [shown, dir.path + #"/m\xfd"#], "\(linked.stdout)")
 
         // Bytes naming nothing: refused (exit 2), not turned into another name.

@@ -23,7 +23,7 @@ import Testing
         let result = try CLI.run(["list", "--format", "json", dir.path])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try JSON.parse(result.stdout)
-        guard case .array(let items) = rows else { Issue.record("not an array"); return }
+        guard case .array(let items)? = rows["checkpoints"] else { Issue.record("not an array"); return }
         let paths = items.compactMap { if case .string(let p)? = $0["path"] { p } else { nil } }
         #expect(paths.count == 5)
         for name in archives { #expect(paths.contains { $0.hasSuffix(name) }, "\(name)") }

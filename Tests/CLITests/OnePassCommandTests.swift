@@ -49,7 +49,7 @@ struct OnePassCommandTests {
         // No VMA there: a usage error, after the archive was read, and nothing written.
         let none = try CLI.run(["mem", "dump", compressed[0], "--pid", "7", "--vma", "0x1", "-o", dir.appendingPathComponent("none").path])
         #expect(none.status == 2, "\(none.stderr)")
-        #expect(none.stderr.contains("no VMA contains 0x1"))
+        #expect(none.stderr.contains("--vma 0x1: no VMA of pid 7 in "), "\(none.stderr)")
     }
 
     @Test func searchAndPsGiveTheSameOutput() throws {

@@ -25,13 +25,15 @@ import Testing
         let show = try CLI.run(["show", path])
         #expect(show.status == 0, "\(show.stderr)")
         let rows = Self.lines(show.stdout)
-        #expect(rows.first?.hasPrefix("POD            CONTAINER  IMAGE") == true, "\(show.stdout)")
+        // The POD column, then the path the user named (the same for both containers).
+        let pathColumn = String(repeating: " ", count: max(0, path.count - 4))
+        #expect(rows.first?.hasPrefix("POD            PATH" + pathColumn + "  CONTAINER  IMAGE") == true, "\(show.stdout)")
         #expect(rows.count == 3)
-        #expect(rows[1].hasPrefix("default/store  web        localhost/bb:latest     cbb1ca061892"))
-        #expect(rows[2].hasPrefix("default/store  worker     localhost/nfxbb:latest"))
+        #expect(rows[1].hasPrefix("default/store  \(path)  web        localhost/bb:latest     cbb1ca061892"))
+        #expect(rows[2].hasPrefix("default/store  \(path)  worker     localhost/nfxbb:latest"))
         let showJSON = try JSON.parse(try CLI.run(["show", "--format", "json", path]).stdout)
         #expect(try Self.schema("show").validate(showJSON) == [])
-        guard case .array(let items) = showJSON else { Issue.record("not an array"); return }
+        guard case .array(let items)? = showJSON["checkpoints"] else { Issue.record("not an array"); return }
         #expect(items.map { $0["pod"]?["container"] } == [.string("web"), .string("worker")])
         #expect(items.first?["pod"]?["variant"] == .string(Self.variantName(fixture)))
 
@@ -129,7 +131,7 @@ import Testing
         #expect(Self.lines(ps.stdout).count == 5 && !ps.stdout.contains("worker"))
         let nope = try CLI.run(["ps", "--container", "db", path])
         #expect(nope.status == 2)
-        #expect(nope.stderr == "ckpt-inspect: --container: db: no such container in \(path) (containers: web, worker)\n")
+        #expect(nope.stderr == "ckpt-inspect: --container db: no such container in \(path) (containers: web, worker)\n")
         let notPod = try CLI.run(["ps", "--container", "web", CLI.fixture("podman/ck-basic.none.tar")])
         #expect(notPod.status == 2 && notPod.stderr.contains("is not a pod checkpoint"))
         // A container checkpoint's output has no CONTAINER column.

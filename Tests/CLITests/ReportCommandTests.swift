@@ -27,13 +27,15 @@ import Testing
     func showSucceeds(_ fixture: String) throws {
         let result = try CLI.run(["show", CLI.fixture(fixture)])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("CONTAINER"))
+        #expect(result.stdout.hasPrefix("PATH"))
         #expect(!result.stdout.contains("\u{1B}"), "no escape codes when piped")
     }
 
     @Test func showManyArchivesOneRowEach() throws {
         let result = try CLI.run(["show", "--format", "json"] + Self.checkpoints.prefix(4).map(CLI.fixture))
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(document["schema"] as? String == "ckpt-inspect/show/v2")
+        let rows = try #require(document["checkpoints"] as? [[String: Any]])
         #expect(rows.count == 4)
         #expect(rows.map { $0["container"] as? String } == ["ck-basic", "ck-basic", "ck-basic", "ck-vol"])
         #expect(rows.map { $0["source"] as? String } == ["tar", "tar.gzip", "tar.zstd", "tar"])
@@ -56,7 +58,7 @@ import Testing
         #expect(pruned.stdout.contains("Process tree (2 processes, 2 threads)"))
         let missing = try CLI.run(["inspect", "--pid", "1", CLI.fixture("raw/proc-tree")])
         #expect(missing.status == 2)
-        #expect(missing.stderr.contains("no process with pid 1"))
+        #expect(missing.stderr.contains("--pid 1: no such process in "))
     }
 
     @Test func psShowsCommandLines() throws {

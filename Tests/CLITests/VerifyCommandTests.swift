@@ -15,7 +15,7 @@ import Testing
         let r = try CLI.run(["verify", "--format", "json", CLI.fixture("podman/ck-basic.zstd.tar.zst")])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schema"] as? String == "ckpt-inspect/verify/v1")
+        #expect(json["schema"] as? String == "ckpt-inspect/verify/v2")
         #expect(json["clean"] as? Bool == true)
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["errors"] as? Int == 0)

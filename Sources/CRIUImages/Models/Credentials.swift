@@ -136,3 +136,37 @@ extension Credentials: EncodableImageMessage {
         if let v = ambient { for w in v.words { writer.write(19, varint: UInt64(w)) } }
     }
 }
+
+extension CapabilitySet {
+    /// The kernel's capability names by number (`include/uapi/linux/capability.h`, up to
+    /// CAP_CHECKPOINT_RESTORE = 40, Linux 5.9).
+    public static let knownNames = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+        "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
+        "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+        "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    ]
+
+    /// Every capability the names table knows (CAP_CHOWN through CAP_CHECKPOINT_RESTORE).
+    public static let allKnown = CapabilitySet(rawValue: (1 << UInt64(knownNames.count)) - 1)
+
+    /// The name of capability number `capability`; `CAP_<n>` for a number newer than the table.
+    public static func name(_ capability: Int) -> String {
+        capability >= 0 && capability < knownNames.count ? knownNames[capability] : "CAP_\(capability)"
+    }
+
+    /// A set from capability names (`CAP_CHOWN`, ...); unknown names are ignored.
+    public init(names: [String]) {
+        var bits: UInt64 = 0
+        for name in names {
+            if let i = Self.knownNames.firstIndex(of: name) { bits |= 1 << UInt64(i) }
+        }
+        self.init(rawValue: bits)
+    }
+
+    /// The names of the capabilities in the set, by number.
+    public var names: [String] { capabilities.map(Self.name) }
+}

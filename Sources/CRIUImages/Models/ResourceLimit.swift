@@ -5,6 +5,10 @@ public struct ResourceLimit: ImageMessage {
     public static let messageName = "rlimit_entry"
     /// RLIM_INFINITY as stored.
     public static let infinity = UInt64.max
+    /// The resources by RLIMIT_* number (`include/uapi/asm-generic/resource.h`), lower case without
+    /// the prefix: `cpu`, `fsize`, ... `nofile` (7) ... `rttime` (15).
+    public static let resourceNames = ["cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile", "memlock", "as",
+                                       "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime"]
 
     /// `cur`: soft limit.
     public var current: UInt64 = 0

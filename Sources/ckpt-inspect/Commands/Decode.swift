@@ -30,9 +30,8 @@ struct Decode: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func validate() throws {
-        if (path == nil) == (dir == nil) {
-            throw ValidationError("give either an image PATH or --dir DIR")
-        }
+        if path != nil, let dir { throw UsageError(option: "--dir", value: dir, "not with an image PATH; give one of them") }
+        if path == nil && dir == nil { throw UsageError("decode", "give an image PATH or --dir DIR") }
     }
 
     var renderer: CritJSON {
@@ -41,7 +40,7 @@ struct Decode: ParsableCommand {
 
     func run() throws {
         if let path {
-            let bytes = try readUserFile(path)
+            let bytes = try readUserFile(path, directoryHint: "use --dir to decode every image in it")
             let name = (path as NSString).lastPathComponent
             do {
                 let json = try renderer.render(bytes, fileName: name)
@@ -55,9 +54,9 @@ struct Decode: ParsableCommand {
         guard let shownDir = dir else { return }
         let dir = RawPath.resolve(shownDir)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            Output.error("\(dir): not a directory")
-            throw ExitCode.usage
+        let exists = FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory)
+        guard exists, isDirectory.boolValue else {
+            throw UsageError(option: "--dir", value: shownDir, exists ? "not a directory" : "no such directory")
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
         // Each image is read, decoded and serialised on its own (in parallel), then the parts are

@@ -16,53 +16,53 @@ struct Diff: ParsableCommand {
 
     @Argument(help: "Checkpoint A: an archive or directory.") var pathA: String
     @Argument(help: "Checkpoint B: an archive or directory.") var pathB: String
-    @Option(name: .long, help: "Output format: text or json.") var format: String = "text"
-    @Option(name: .long, help: "Only these sections, comma-separated (container, processes, vmas, memory, fds, sockets, mounts, cgroups, files, stats).")
-    var only: String?
-    @Flag(name: .long, help: "Also list what is equal.") var showUnchanged = false
+    @Option(name: .long, help: ArgumentHelp("Only these sections, comma-separated: \(DiffSection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "sections"),
+            transform: Diff.sections)
+    var only: Set<DiffSection>?
+    @Flag(name: .long, help: "Also list what is equal, with its value.") var showUnchanged = false
     @Flag(name: .long, help: "Show the differing 16-byte lines of changed pages.") var hexdump = false
-    @Option(name: .long, help: "With --hexdump: show at most this many bytes in all (default 4096).") var maxBytes: Int = 4096
+    @Option(name: .long, parsing: .unconditional, help: "With --hexdump: show at most this many bytes in all (default 4096).",
+            transform: { try Parse.number($0, in: 0...Int.max) })
+    var maxBytes: Int?
     @Flag(name: .long, help: "Write a self-contained HTML page (with --output) with the changed pages drawn over each address space.") var html = false
     @Option(name: [.short, .long], help: "With --html: the file to write (refuses to overwrite without --force).") var output: String?
     @Flag(name: .long, help: "With --html: overwrite --output.") var force = false
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of A.") var previousA: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images of B.") var previousB: String?
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var report: OutputOptions
     @OptionGroup var pods: PodSelection
+
+    var format: OutputFormat { report.format }
+    var diagnostics: DiagnosticOptions { report.diagnostics }
+
+    /// `--only`'s list: every name one of ``DiffSection``'s.
+    static func sections(_ text: String) throws -> Set<DiffSection> {
+        var sections = Set<DiffSection>()
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let s = DiffSection(name: name) else {
+                throw Parse.Problem("unknown section '\(name)'; one of: \(DiffSection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            sections.insert(s)
+        }
+        if sections.isEmpty { throw Parse.Problem("no section named") }
+        return sections
+    }
+
+    func validate() throws {
+        if let output, !html { throw UsageError(option: "--output", value: output, "only with --html (the text and JSON reports go to stdout)") }
+        if html && output == nil { throw UsageError("--html", "needs --output FILE") }
+        if html && format == .json { throw UsageError("--html", "not with --format json") }
+        if force && output == nil { throw UsageError("--force", "only with --html --output FILE") }
+        if let maxBytes, !hexdump { throw UsageError(option: "--max-bytes", value: String(maxBytes), "only with --hexdump") }
+    }
 
     func run() throws {
         let trouble = ExitCode(2)
-        guard format == "text" || format == "json" else {
-            Output.error("--format must be text or json (got \(format))")
-            throw trouble
-        }
-        var sections = Set(DiffSection.allCases)
-        if let only {
-            sections = []
-            for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-                guard let s = DiffSection(name: name) else {
-                    Output.error("--only: unknown section '\(name)'; one of: \(DiffSection.allCases.map(\.rawValue).joined(separator: ", "))")
-                    throw trouble
-                }
-                sections.insert(s)
-            }
-            if sections.isEmpty {
-                Output.error("--only: no section named")
-                throw trouble
-            }
-        }
-        guard maxBytes >= 0 else {
-            Output.error("--max-bytes must not be negative")
-            throw trouble
-        }
-        let options = DiffOptions(sections: sections, includeUnchanged: showUnchanged, hexdumpBytes: hexdump ? maxBytes : 0)
-        if html && output == nil {
-            Output.error("--html needs --output FILE")
-            throw trouble
-        }
+        let sections = only ?? Set(DiffSection.allCases)
+        let options = DiffOptions(sections: sections, includeUnchanged: showUnchanged, hexdumpBytes: hexdump ? maxBytes ?? 4096 : 0)
         var result: CheckpointDiff
         let checkpointB: Checkpoint
-        let json = format == "json"
+        let json = format == .json
         do {
             // Each side's reader keeps reporting its later passes (hashing pages of a compressed archive).
             let readingA = diagnostics.reading(pathA, json: json)
@@ -106,9 +106,10 @@ struct Diff: ParsableCommand {
                 throw trouble
             }
             Output.write("wrote \(output)\n")
-        } else if format == "json" {
+        } else if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             let data: Data
             do {
                 data = try encoder.encode(result)
@@ -119,7 +120,7 @@ struct Diff: ParsableCommand {
             Output.write(data)
             Output.write("\n")
         } else {
-            Output.write(DiffText(result: result, showUnchanged: showUnchanged, showWarnings: !diagnostics.quiet).render())
+            Output.write(DiffText(result: result, showUnchanged: showUnchanged, showWarnings: !diagnostics.quiet, style: report.style).render())
         }
         if !result.equal { throw ExitCode(1) }
     }
@@ -131,6 +132,7 @@ struct DiffText {
     var showUnchanged: Bool
     /// The result's warnings (not with `--quiet`).
     var showWarnings = true
+    var style = Style(.never)
 
     static let maxValue = 160
 
@@ -206,7 +208,19 @@ struct DiffText {
         }
         out.append("")
         out.append(result.equal ? "no differences" : "checkpoints differ")
-        return out.joined(separator: "\n") + "\n"
+        return out.map(colour).joined(separator: "\n") + "\n"
+    }
+
+    /// A report line coloured by its marker: `+` green, `-` red, `~` yellow, section headings bold.
+    func colour(_ line: String) -> String {
+        guard style.enabled else { return line }
+        if line.hasPrefix("== ") || line.hasPrefix("--- ") || line.hasPrefix("+++ ") { return style.bold(line) }
+        switch line.drop(while: { $0 == " " }).prefix(2) {
+        case "+ ": return style.green(line)
+        case "- ": return style.red(line)
+        case "~ ": return style.yellow(line)
+        default: return line
+        }
     }
 
     func lines(_ section: DiffSection) -> [String] {
@@ -262,7 +276,7 @@ struct DiffText {
                         }
                     var text = "  \(mark) \(Self.hex(r.start))-\(Self.hex(r.end))  \(r.pageCount) page\(r.pageCount == 1 ? "" : "s")"
                     if r.kind == .changed, let bytes = r.differingBytes {
-                        text += "  \(r.totalDifferingBytes) bytes differ"
+                        text += "  \(plural(r.totalDifferingBytes, "byte")) \(r.totalDifferingBytes == 1 ? "differs" : "differ")"
                         if bytes.count > 1 { text += " (" + bytes.prefix(16).map(String.init).joined(separator: ", ") + (bytes.count > 16 ? ", …" : "") + ")" }
                     }
                     if r.kind == .unreadable { text += "  not comparable (lazy or missing parent)" }

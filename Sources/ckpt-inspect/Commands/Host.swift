@@ -16,16 +16,17 @@ struct Host: ParsableCommand {
         the nodes: `ckpt-inspect verify CHECKPOINT --target node-a.json --target node-b.json`. Exit code: 0.
         """)
 
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Option(name: .long, help: "The node's name in the file (default: its host name), e.g. the Kubernetes node name.") var name: String?
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
+
+    var format: OutputFormat { output.format }
 
     func run() throws {
         var facts = NodeFacts.capture(options: .init(toolVersion: CkptInspect.toolVersion))
         if let name { facts.hostname = name }
         switch format {
         case .json: Output.write(facts.json.serialized() + "\n")
-        case .text: Output.write(HostText.render(facts))
+        case .text: Output.write(HostText.render(facts, style: output.style))
         }
     }
 }
@@ -34,7 +35,7 @@ struct Host: ParsableCommand {
 enum HostText {
     static func plural(_ n: Int, _ word: String, _ plural: String? = nil) -> String { "\(n) \(n == 1 ? word : plural ?? word + "s")" }
 
-    static func render(_ f: NodeFacts) -> String {
+    static func render(_ f: NodeFacts, style: Style = Style(.never)) -> String {
         func unknown(_ key: String) -> String { "unknown: " + (f.reason(key) ?? "not recorded") }
         var rows: [[String]] = []
         rows.append(["architecture", [f.architecture, f.pageSize.map { "\($0)-byte pages" }].compactMap { $0 }.joined(separator: ", ")])
@@ -83,22 +84,22 @@ enum HostText {
         var out = "host \(Terminal.safe(f.hostname ?? "?"))" + (f.capturedAt.map { " (captured \($0)\(f.euid.map { ", uid \($0)" } ?? ""))" } ?? "") + "\n"
         var table = Table(headers: ["FACT", "VALUE"])
         table.rows = rows.map { [$0[0], Terminal.safe($0[1])] }
-        out += indent(table.render())
+        out += indent(table.render(style: style))
         out += "\nKernel features (\(f.kernelFeatures.count))\n"
         var features = Table(headers: ["FEATURE", "AVAILABLE", "EVIDENCE"])
         features.rows = f.kernelFeatures.map { [$0.name, $0.available.map { $0 ? "yes" : "no" } ?? "unknown", Terminal.safe($0.evidence)] }
-        out += indent(features.render())
+        out += indent(features.render(style: style))
         if let ports = f.ports, !ports.isEmpty {
             out += "\nListening ports (\(ports.count))\n"
             var t = Table(headers: ["PROTO", "ADDRESS", "PORT"], rightAligned: [2])
             t.rows = ports.map { [$0.protocolName, $0.address, String($0.port)] }
-            out += indent(t.render())
+            out += indent(t.render(style: style))
         }
         if let images = f.images, !images.isEmpty {
             out += "\nImages (\(images.count))\n"
             var t = Table(headers: ["ID", "NAMES", "ENGINE"])
             t.rows = images.map { [String($0.id.prefix(12)), Terminal.safe($0.names.joined(separator: ", ")), $0.engine] }
-            out += indent(t.render())
+            out += indent(t.render(style: style))
         }
         if !f.unknown.isEmpty {
             out += "\nNot known (\(f.unknown.count))\n"

@@ -8,13 +8,12 @@ struct Info: ParsableCommand {
     @Argument(help: "The image file.")
     var path: String
 
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
 
-    @OptionGroup var diagnostics: DiagnosticOptions
+    var format: OutputFormat { output.format }
 
     func run() throws {
-        let bytes = try readUserFile(path)
+        let bytes = try readUserFile(path, directoryHint: "info reads one image file; `decode --dir DIR` decodes every image of a directory")
         let name = (path as NSString).lastPathComponent
         let image: ImageFile
         do {
@@ -29,10 +28,11 @@ struct Info: ParsableCommand {
         switch format {
         case .json:
             let json = JSONValue.object([
+                ("schema", .string("ckpt-inspect/info/v1")),
                 ("file", .string(name)),
                 ("kind", .string(image.kind.name)),
                 ("magic", .string(image.kind.isRaw ? "" : image.kind.magicName)),
-                ("magic_words", .array(image.magicWords.map { .string("0x" + String($0, radix: 16)) })),
+                ("magic_words", .array(image.magicWords.map { .int($0) })),
                 ("byte_order", .string(image.byteOrder == .littleEndian ? "little" : "big")),
                 ("raw", .bool(image.kind.isRaw)),
                 ("message", image.kind.message.map(JSONValue.string) ?? .null),
@@ -53,15 +53,15 @@ struct Info: ParsableCommand {
                 lines.append("magic:       \(image.kind.magicName) (\(magic))\(image.byteOrder == .bigEndian ? ", big-endian" : "")")
                 lines.append("message:     \(image.kind.message ?? "-")")
                 lines.append("entries:     \(image.entries.count)")
-                lines.append("messages:    \(messageBytes) bytes")
-                if payload > 0 { lines.append("payload:     \(payload) bytes") }
+                lines.append("messages:    " + plural(messageBytes, "byte"))
+                if payload > 0 { lines.append("payload:     " + plural(payload, "byte")) }
             }
-            lines.append("size:        \(image.size) bytes")
-            Output.write(lines.joined(separator: "\n") + "\n")
+            lines.append("size:        " + plural(image.size, "byte"))
+            let style = output.style
+            Output.write(lines.map { line in
+                guard let colon = line.firstIndex(of: ":") else { return line }
+                return style.bold(String(line[...colon])) + line[line.index(after: colon)...]
+            }.joined(separator: "\n") + "\n")
         }
     }
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }

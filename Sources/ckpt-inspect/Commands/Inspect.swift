@@ -1,11 +1,13 @@
 import ArgumentParser
 import Checkpoint
+import CheckpointArchive
 import CRIUImages
 import Foundation
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report what a checkpoint holds: container, engine, sizes, statistics and the process tree.")
+        abstract: "Report what a checkpoint holds: container, engine, sizes, statistics and the process tree.",
+        discussion: "With --pid, the tree shows the named processes and every process under them.")
 
     @Argument(help: "A checkpoint archive or directory; - for stdin.")
     var path: String
@@ -22,27 +24,22 @@ struct Inspect: ParsableCommand {
     @Flag(name: .customLong("ps-tree-cmd"), help: "Show each process's command line (read from its memory).") var psTreeCmd = false
     @Flag(name: .customLong("ps-tree-env"), help: "Show each process's environment (read from its memory).") var psTreeEnv = false
     @Flag(name: .long, help: "Everything above.") var all = false
-    @Option(name: .long, help: "Only this process and its descendants.") var pid: UInt32?
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var sizes: SizeOptions
+    @OptionGroup var selection: ProcessSelection
+    @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
 
     func run() throws {
         // Command lines and environments are read while the archive is opened (one pass).
         let wantsStrings = output.json || all || psTreeCmd || psTreeEnv
         let reader = wantsStrings ? ProcessStringsReader(environment: output.json || all || psTreeEnv) : nil
-        let targets = try pods.targets(path, previous: previous, nested: true, progress: output.diagnostics.reading(path, json: output.json),
+        let targets = try pods.targets(path, previous: source.previous, nested: true, progress: output.diagnostics.reading(path, json: output.json),
                                        diagnostics: output.diagnostics, streaming: reader)
+        try selection.check(targets)
         if let pod = targets.pod { return try inspectPod(pod, targets) }
         let checkpoint = targets.items[0].checkpoint
         let read = wantsStrings ? targets.items[0].strings(reader, environment: output.json || all || psTreeEnv) : [:]
-        var processes = checkpoint.processes
-        if let pid {
-            guard checkpoint.process(pid) != nil else {
-                Output.error("\(path): no process with pid \(pid) (pids: \(checkpoint.processes.map { String($0.pid) }.joined(separator: ", ")))")
-                throw ExitCode.usage
-            }
-            processes = Self.subtree(of: pid, in: checkpoint)
-        }
+        let processes = selection.filter(checkpoint, descendants: true)
         switch output.format {
         case .json:
             Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(read[p.pid]) }).serialized() + "\n")
@@ -91,13 +88,7 @@ struct Inspect: ParsableCommand {
         return node
     }
 
-    static func subtree(of pid: UInt32, in c: Checkpoint) -> [CheckpointProcess] {
-        var keep: Set<UInt32> = [pid]
-        for p in c.processes where keep.contains(p.ppid) && p.pid != pid { keep.insert(p.pid) }
-        return c.processes.filter { keep.contains($0.pid) }
-    }
-
-    func size(_ bytes: UInt64) -> String { Size.text(bytes, exact: output.bytes) }
+    func size(_ bytes: UInt64) -> String { sizes.text(bytes) }
 
     func tree(_ c: Checkpoint, processes: [CheckpointProcess], strings: [UInt32: ProcessStrings]) -> TreeNode {
         let e = c.engine
@@ -110,6 +101,18 @@ struct Inspect: ParsableCommand {
         if let checkpointed = e.checkpointed { root.add("Checkpointed: \(checkpointed)") }
         if let pod = e.podName { root.add("Pod: \(pod)" + (e.namespace.map { " (namespace \($0))" } ?? "")) }
         root.add("Engine: \(e.engine.rawValue)")
+        if !e.createCommand.isEmpty { root.add("Create command: " + Terminal.safe(Describe.shellCommand(e.createCommand))) }
+        let exported = Describe.exportOptions(c)
+        for volume in e.namedVolumes {
+            let missing = exported.contains("--ignore-volumes")
+            root.add("Volume: \(Terminal.safe(volume.name)) -> \(Terminal.safe(volume.destination))" + (missing ? " (not in the archive)" : ""))
+        }
+        if exported.contains("--ignore-rootfs") {
+            root.add("Exported with --ignore-rootfs: the container's file system changes (rootfs-diff.tar) are not in the archive")
+        }
+        if exported.contains("--ignore-volumes") {
+            root.add("Exported with --ignore-volumes: the contents of \(plural(e.namedVolumes.count, "named volume")) are not in the archive")
+        }
         if let image = e.containerdImage { root.add(Self.containerdNode(image)) }
         for (_, uts) in c.utsNamespaces.sorted(by: { $0.key < $1.key }) {
             root.add("Hostname: " + Terminal.safe(uts.hostName.description))
@@ -143,15 +146,23 @@ struct Inspect: ParsableCommand {
         if c.sizes.rootfsDiff > 0 { root.add("Root FS diff size: " + size(c.sizes.rootfsDiff)) }
         if c.sizes.volumes > 0 { root.add("Volumes size: " + size(c.sizes.volumes)) }
         if all || stats { root.add(statsNode(c)) }
-        if all || rootfs { root.add(rootfsNode(c)) }
+        if all || rootfs {
+            for node in contentNodes(c) { root.add(node) }
+        }
         if all || mounts { root.add(mountsNode(c)) }
-        var tree = TreeNode("Process tree (\(processes.count) process\(processes.count == 1 ? "" : "es"), \(processes.reduce(0) { $0 + $1.threads.count }) thread\(processes.reduce(0) { $0 + $1.threads.count } == 1 ? "" : "s"))")
+        if all || namespaces {
+            for node in networkNodes(c) { root.add(node) }
+        }
+        var tree = TreeNode("Process tree (\(plural(processes.count, "process")), \(plural(processes.reduce(0) { $0 + $1.threads.count }, "thread")))")
         let pids = Set(processes.map(\.pid))
         func node(_ p: CheckpointProcess) -> TreeNode {
             var label = "[\(p.pid)]  \(style.bold(Terminal.safe(p.command)))"
             if c.processTree == .preDump { label += "(memory only: a pre-dump)" }
             else if !p.inProcessTree { label += "  (\(p.state); reconstructed: parent and threads unknown)" }
-            else if p.state != .alive { label += "  (\(p.state))" }
+            else {
+                if p.state != .alive { label += "  (\(p.state))" }
+                if let note = Describe.parentNote(p, in: c, shown: pids) { label += "  (\(note))" }
+            }
             var n = TreeNode(label)
             if all || psTreeCmd || psTreeEnv {
                 let s = strings[p.pid]
@@ -160,7 +171,7 @@ struct Inspect: ParsableCommand {
                 }
                 if all || psTreeEnv {
                     if let env = s?.environment {
-                        n.add(TreeNode("Environment", env.map { TreeNode(Terminal.safe($0)) }))
+                        n.add(TreeNode("Environment (\(plural(env.count, "variable")))", env.map { TreeNode(Terminal.safe($0)) }))
                     } else {
                         n.add("Environment: " + Self.missing(s?.environmentHole))
                     }
@@ -170,8 +181,8 @@ struct Inspect: ParsableCommand {
                 for t in p.threads where t.tid != p.pid || all || creds {
                     var thread = TreeNode("thread \(t.tid)  \(Terminal.safe(t.name))")
                     if all || creds, let cr = t.credentials {
-                        thread.add("uid \(cr.uid) gid \(cr.gid) euid \(cr.euid) egid \(cr.egid) groups \(cr.groups.map(String.init).joined(separator: ","))")
-                        thread.add("capabilities: effective 0x\(String(cr.effective?.rawValue ?? 0, radix: 16)) permitted 0x\(String(cr.permitted?.rawValue ?? 0, radix: 16)) bounding 0x\(String(cr.bounding?.rawValue ?? 0, radix: 16))")
+                        thread.add("uid \(cr.uid) gid \(cr.gid) euid \(cr.euid) egid \(cr.egid)" + (cr.groups.isEmpty ? "" : " groups \(cr.groups.map(String.init).joined(separator: ","))"))
+                        for line in Describe.capabilityLines(cr, engine: e.engine) { thread.add(line) }
                     }
                     n.add(thread)
                 }
@@ -188,14 +199,9 @@ struct Inspect: ParsableCommand {
                 let list = p.files.filter { $0.type.isSocket }
                 if !list.isEmpty { n.add(TreeNode("Sockets", list.map { TreeNode(fileLine($0)) })) }
             }
-            if all || namespaces, let ids = p.ids {
-                var ns: [String] = []
-                for (name, value) in [("pid", ids.pidNamespaceID), ("net", ids.netNamespaceID), ("ipc", ids.ipcNamespaceID),
-                                      ("uts", ids.utsNamespaceID), ("mnt", ids.mountNamespaceID), ("user", ids.userNamespaceID),
-                                      ("cgroup", ids.cgroupNamespaceID), ("time", ids.timeNamespaceID)] {
-                    if let value { ns.append("\(name):\(value)") }
-                }
-                n.add("Namespaces: " + ns.joined(separator: " "))
+            if all || namespaces {
+                let list = Describe.namespaces(p, in: c)
+                if !list.isEmpty { n.add("Namespaces: " + Describe.namespaceText(list)) }
             }
             for child in processes where child.ppid == p.pid && child.pid != p.pid {
                 n.add(node(child))
@@ -264,44 +270,105 @@ struct Inspect: ParsableCommand {
         return node
     }
 
-    func rootfsNode(_ c: Checkpoint) -> TreeNode {
-        var node = TreeNode("Root FS diff (\(c.rootfsDiff.count) entries)")
-        for f in c.rootfsDiff {
-            node.add("\(f.type)  \(Terminal.safe(f.path))  \(size(f.size))  mode 0\(String(f.mode, radix: 8))")
+    /// What the archive holds of the container's files, one heading each: the root file system
+    /// diff and deleted files (engine archives only; a CRIU dump has none), each named volume, each
+    /// tmpfs by its mount point, and /dev/shm.
+    func contentNodes(_ c: Checkpoint) -> [TreeNode] {
+        var nodes: [TreeNode] = []
+        func entry(_ f: Checkpoint.NestedFile) -> TreeNode {
+            TreeNode("\(f.type)  \(Terminal.safe(f.path.isEmpty ? "." : f.path))  \(size(f.size))  mode 0\(String(f.mode, radix: 8))")
+        }
+        let members = Set(c.source.members.map(\.path))
+        if members.contains("rootfs-diff.tar") || !c.rootfsDiff.isEmpty {
+            nodes.append(TreeNode("Root FS diff (\(plural(c.rootfsDiff.count, "entry")))", c.rootfsDiff.map(entry)))
         }
         if !c.deletedFiles.isEmpty {
-            node.add("Deleted files", c.deletedFiles.map { TreeNode(Terminal.safe($0)) })
+            nodes.append(TreeNode("Deleted files (\(plural(c.deletedFiles.count, "file")))", c.deletedFiles.map { TreeNode(Terminal.safe($0)) }))
         }
         for (name, files) in c.volumes.sorted(by: { $0.key < $1.key }) {
-            node.add("Volume \(Terminal.safe(name)) (\(files.count) entries)", files.map { TreeNode("\($0.type)  \(Terminal.safe($0.path))  \(size($0.size))") })
+            let destination = c.engine.namedVolumes.first { $0.name == name }.map { " -> " + Terminal.safe($0.destination) } ?? ""
+            nodes.append(TreeNode("Volume \(Terminal.safe(name))\(destination) (\(plural(files.count, "entry")))", files.map(entry)))
         }
-        for (name, files) in c.tmpfs.sorted(by: { $0.key < $1.key }) {
-            node.add("tmpfs image \(Terminal.safe(name)) (\(files.count) entries)", files.map { TreeNode("\($0.type)  \(Terminal.safe($0.path.isEmpty ? "." : $0.path))  \(size($0.size))") })
+        for (image, files) in c.tmpfs.sorted(by: { a, b in
+            (Report.tmpfsMount(c, image: a.key)?.mountPoint.description ?? a.key) < (Report.tmpfsMount(c, image: b.key)?.mountPoint.description ?? b.key)
+        }) {
+            let title = Report.tmpfsMount(c, image: image).map { "tmpfs \(Terminal.safe($0.mountPoint.description))" } ?? "tmpfs of \(Terminal.safe(image)) (no mount with its device)"
+            nodes.append(TreeNode("\(title) (\(plural(files.count, "entry")))", files.map(entry)))
         }
         if !c.devshm.isEmpty {
-            node.add("/dev/shm (\(c.devshm.count) entries)", c.devshm.map { TreeNode("\($0.type)  \(Terminal.safe($0.path.isEmpty ? "." : $0.path))  \(size($0.size))") })
+            nodes.append(TreeNode("/dev/shm (\(plural(c.devshm.count, "entry")))", c.devshm.map(entry)))
         }
-        return node
+        return nodes
     }
 
+    /// Mounts by namespace, drawn as a tree by parent; one line when the checkpoint has none.
     func mountsNode(_ c: Checkpoint) -> TreeNode {
-        var node = TreeNode("Mounts")
+        guard !c.mounts.isEmpty else {
+            return TreeNode("Mounts: none in the checkpoint (no mount namespace of its own was dumped; the processes used the host's)")
+        }
+        var node = TreeNode("Mounts (\(plural(c.mounts.count, "namespace")), \(plural(c.mounts.values.reduce(0) { $0 + $1.count }, "mount")))")
         for id in c.mounts.keys.sorted() {
             let list = c.mounts[id] ?? []
-            var ns = TreeNode("mount namespace \(id) (\(list.count) mounts)")
-            // Draw as a tree by parent id.
+            var ns = TreeNode("mount namespace \(id) (\(plural(list.count, "mount")))")
+            // Draw as a tree by parent id, children by mount point.
             let ids = Set(list.map(\.id))
             func mountNode(_ m: Mount, depth: Int) -> TreeNode {
                 var n = TreeNode("\(Terminal.safe(m.mountPoint.description))  \(Terminal.safe(m.filesystemName?.description ?? "\(m.filesystemType)"))  \(Terminal.safe(m.source.description))" + (m.externalKey.map { "  external " + Terminal.safe($0.description) } ?? ""))
                 if depth < 64 {
                     for child in list where child.parentID == m.id && child.id != m.id { n.add(mountNode(child, depth: depth + 1)) }
                 }
+                n.children.sort { $0.label < $1.label }
                 return n
             }
             for m in list where !ids.contains(m.parentID) || m.parentID == m.id { ns.add(mountNode(m, depth: 0)) }
             node.add(ns)
         }
         return node
+    }
+
+    /// Each network namespace: whose it is, its interfaces, addresses, routes, rules and firewall
+    /// rules (from the raw images), or why they are not in the checkpoint.
+    func networkNodes(_ c: Checkpoint) -> [TreeNode] {
+        let host = c.inventory?.rootIDs?.netNamespaceID
+        var nodes: [TreeNode] = []
+        let used = Set(c.processes.compactMap { $0.ids?.netNamespaceID })
+        for id in Set(c.networkNamespaces.keys).union(used).sorted() {
+            let info = c.networkNamespaces[id]
+            let whose = host.map { $0 == id ? "shared with the host" : "own" } ?? "owner unknown"
+            var node = TreeNode("Network namespace \(id) (\(whose))")
+            guard let info else {
+                node.label += host == id ? ": not dumped (CRIU leaves the host's alone)" : ": not in the checkpoint (engines have CRIU leave it out and create it anew on restore)"
+                nodes.append(node)
+                continue
+            }
+            if info.isExternal {
+                node.label += ": external (\(Terminal.safe(info.namespace?.externalKey?.description ?? ""))); the engine recreates it, its configuration is not in the checkpoint"
+                nodes.append(node)
+                continue
+            }
+            let names = Describe.interfaceNames(info)
+            if !info.devices.isEmpty {
+                node.add("Interfaces: " + info.devices.map { "\(Terminal.safe($0.name.description)) (index \($0.index), mtu \($0.mtu))" }.joined(separator: ", "))
+            }
+            let conf = info.configuration
+            if !conf.addresses.isEmpty {
+                node.add(TreeNode("Addresses (\(conf.addresses.count))", conf.addresses.map { TreeNode(Terminal.safe(Describe.addressText($0, names: names))) }))
+            }
+            if !conf.routes.isEmpty {
+                node.add(TreeNode("Routes (\(conf.routes.count))", conf.routes.map { TreeNode(Terminal.safe(Describe.routeText($0, names: names))) }))
+            }
+            if !conf.rules.isEmpty {
+                node.add(TreeNode("Rules (\(conf.rules.count))", conf.rules.map { TreeNode(Terminal.safe(Describe.ruleText($0))) }))
+            }
+            for (title, text) in [("iptables", conf.iptables), ("ip6tables", conf.ip6tables), ("nftables", conf.nftables)] {
+                guard text != nil else { continue }
+                let lines = Describe.ruleLines(text)
+                node.add(lines.isEmpty ? TreeNode("\(title): no rules") : TreeNode("\(title) (\(plural(lines.count, "line")))", lines.map { TreeNode(Terminal.safeText($0)) }))
+            }
+            if node.children.isEmpty { node.label += ": no interfaces, addresses or rules in the images" }
+            nodes.append(node)
+        }
+        return nodes
     }
 }
 

@@ -10,11 +10,16 @@ struct List: ParsableCommand {
         discussion: "Looks at the given directories (default: /var/lib/kubelet/checkpoints, /var/lib/kubelet/pod-checkpoints, /var/lib/kubelet/pod-snapshots and the current directory), recursively, for archives recognised by their magic bytes (tar, gzip, zstd, bzip2, xz), CRIU image directories and pod checkpoints (KEP-5823: a directory or tar with checkpoint-manifest.json or pod.options, one line per container); other files are ignored.")
 
     @Argument(help: "Directories to search.") var directories: [String] = []
-    @Option(name: .long, help: "How deep to descend.") var depth: Int = 8
+    @Option(name: .long, parsing: .unconditional, help: "How deep to descend (0...64).", transform: { try Parse.number($0, in: 0...64) })
+    var depth: Int = 8
     @OptionGroup var output: OutputOptions
+    @OptionGroup var sizes: SizeOptions
 
     func run() throws {
         let roots = directories.isEmpty ? (PodCheckpoint.Decisions.kubeletDirectories + ["."]).filter { FileManager.default.fileExists(atPath: $0) } : directories
+        for root in directories where !FileManager.default.fileExists(atPath: RawPath.resolve(root)) {
+            throw UsageError(root, "no such directory")
+        }
         var found: [Found] = []
         for root in roots { Self.walk(RawPath.resolve(root), display: root, depth: depth, into: &found) }
         found.sort { $0.mtime > $1.mtime || ($0.mtime == $1.mtime && $0.display < $1.display) }
@@ -63,14 +68,14 @@ struct List: ParsableCommand {
             let e = c.engine
             var row = [Terminal.safe(display), Terminal.safe(container ?? e.containerName ?? (c.facts.isPreDump ? "(pre-checkpoint)" : "-")),
                        Terminal.safe(e.imageName ?? "-"), e.engine.rawValue,
-                       when, Size.text(c.sizes.total, exact: output.bytes), String(c.processes.count),
-                       Size.text(c.sizes.pages, exact: output.bytes)]
+                       when, sizes.text(c.sizes.total), String(c.processes.count),
+                       sizes.text(c.sizes.pages)]
             if pods { row.insert(pod.map(PodText.label) ?? "-", at: 1) }
             table.rows.append(row)
             json.append(Report.summary(c, pod: pod, container: container))
         }
         switch output.format {
-        case .json: Output.write(JSONValue.array(json).serialized() + "\n")
+        case .json: Output.write(Report.checkpoints(json, command: "list").serialized() + "\n")
         case .text:
             if table.rows.isEmpty {
                 if !output.quiet { Output.error("no checkpoints found in \(roots.joined(separator: ", "))") }

@@ -10,22 +10,24 @@ struct Logs: ParsableCommand {
         discussion: "PATH is a checkpoint archive or directory (its dump.log, pre-dump.log and restore.log are read), or a log file itself. Known harmless lines are marked as such. Exit code: 0 read, 2 nothing readable.")
 
     @Argument(help: "A checkpoint archive or directory, or a CRIU log file.") var path: String
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Flag(name: .long, help: "Show the context lines of every message, not only of the errors that matter.") var verbose = false
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
+
+    var format: OutputFormat { output.format }
+    var diagnostics: DiagnosticOptions { output.diagnostics }
 
     func run() throws {
         let logs = try readLogs(path)
         switch format {
         case .json:
             let json = JSONValue.object([
-                ("schema", .string("ckpt-inspect/logs/v1")),
+                ("schema", .string("ckpt-inspect/logs/v2")),
                 ("path", .string(path)),
                 ("logs", .array(logs.map(LogJSON.render))),
             ])
             Output.write(json.serialized() + "\n")
         case .text:
-            Output.write(logs.map { LogText.render($0, verbose: verbose) }.joined(separator: "\n"))
+            Output.write(logs.map { LogText.render($0, verbose: verbose, style: output.style) }.joined(separator: "\n"))
         }
     }
 
@@ -80,6 +82,7 @@ enum LogJSON {
             ("outcome_text", log.outcomeText.map(JSONValue.string) ?? .null),
             ("format", .string(log.format.rawValue)),
             ("criu_version", log.criuVersion.map(JSONValue.string) ?? .null),
+            ("gitid", log.gitID.map(JSONValue.string) ?? .null),
             ("kernel", log.kernel.map(JSONValue.string) ?? .null),
             ("machine", log.machine.map(JSONValue.string) ?? .null),
             ("cpu", log.cpu.map(JSONValue.string) ?? .null),
@@ -87,7 +90,16 @@ enum LogJSON {
             ("errors", .array(log.errors.map(message))),
             ("warnings", .array(log.warnings.map(message))),
             ("explanations", .array(log.explanations.map(explanation))),
+            ("cautions", .array(log.cautions.map { c in
+                .object([("id", .string(c.id)), ("line", .int(c.line)), ("title", .string(c.title)), ("text", .string(c.text))])
+            })),
         ])
+    }
+
+    /// CRIU's `(00.047242)` stamp as seconds since CRIU started, a JSON number.
+    static func seconds(_ stamp: String) -> JSONValue? {
+        guard let value = Double(stamp), value.isFinite, value >= 0 else { return nil }
+        return .number(String(format: "%.6f", value))
     }
 
     static func explanation(_ e: CRIULog.Explanation) -> JSONValue {
@@ -98,7 +110,7 @@ enum LogJSON {
         .object([
             ("line", .int(m.line)),
             ("level", .string(m.level.rawValue)),
-            ("timestamp", m.timestamp.map(JSONValue.string) ?? .null),
+            ("timestamp", m.timestamp.flatMap(seconds) ?? .null),
             ("pid", m.pid.map { .int($0) } ?? .null),
             ("location", m.location.map(JSONValue.string) ?? .null),
             ("text", .string(m.text)),
@@ -112,31 +124,41 @@ enum LogJSON {
 
 /// Text of a parsed log.
 enum LogText {
-    static func render(_ log: CRIULog, verbose: Bool) -> String {
+    static func render(_ log: CRIULog, verbose: Bool, style: Style = Style(.never)) -> String {
         var lines: [String] = []
-        var head = "\(Terminal.safe(log.name)): \(log.operation.rawValue), \(log.outcome.rawValue.uppercased())"
+        let outcome = log.outcome.rawValue.uppercased()
+        var head = style.bold(Terminal.safe(log.name)) + ": \(log.operation.rawValue), " + (log.outcome.rawValue == "success" ? style.green(outcome) : style.red(outcome))
         if let line = log.outcomeLine, let text = log.outcomeText { head += " (line \(line): \(Terminal.safe(text)))" }
         lines.append(head)
         var about: [String] = []
-        if let v = log.criuVersion { about.append("CRIU \(Terminal.safe(v))") }
+        if let v = log.criuVersion { about.append("CRIU \(Terminal.safe(v))" + (log.gitID.map { " (gitid \(Terminal.safe($0)))" } ?? "")) }
         if let k = log.kernel { about.append("kernel \(Terminal.safe(k))\(log.machine.map { " " + Terminal.safe($0) } ?? "")") }
-        about.append("\(log.lineCount) lines")
+        about.append(plural(log.lineCount, "line"))
         about.append(log.format == .timestamped ? "timestamped format" : log.format == .plain ? "older format (no timestamps)" : "no CRIU lines found")
         lines.append("  " + about.joined(separator: ", "))
+        if !log.cautions.isEmpty {
+            lines.append("  " + style.yellow("Cautions") + " (\(log.cautions.count))")
+            for c in log.cautions {
+                lines.append("    line \(c.line)  \(Terminal.safe(c.title))")
+                lines.append("      \(c.text)")
+            }
+        }
         for (title, messages) in [("Errors", log.errors), ("Warnings", log.warnings)] {
-            lines.append("  \(title) (\(messages.count))")
+            lines.append("  " + (title == "Errors" ? style.red(title) : style.yellow(title)) + " (\(messages.count))")
             for m in messages {
                 var first = "    line \(m.line)"
                 if let pid = m.pid { first += "  pid \(pid)" }
                 if let location = m.location { first += "  \(Terminal.safe(location))" }
-                lines.append(first + "  " + Terminal.safe(m.text))
-                if let reason = m.harmless {
+                lines.append(first + "  " + Terminal.safeText(m.text))
+                if let caution = log.caution(for: m) {
+                    lines.append("      caution: \(Terminal.safe(caution.title))")
+                } else if let reason = m.harmless {
                     lines.append("      harmless: \(reason)")
                 } else if let e = m.explanation {
                     lines.append("      means: \(e.title)")
                 }
                 if verbose || (m.level == .error && !m.isHarmless) {
-                    for c in m.context { lines.append("      | " + Terminal.safe(c)) }
+                    for c in m.context { lines.append("      | " + Terminal.safeText(c)) }
                 }
             }
         }

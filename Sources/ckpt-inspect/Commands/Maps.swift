@@ -10,25 +10,27 @@ struct Maps: ParsableCommand {
         discussion: "Per VMA: range, size, permissions, flags, kind, backing file and offset, and how many pages are dumped, come from a parent (pre-dump) image set, or are not dumped.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "Only this process.") var pid: UInt32?
-    @Option(name: .long, help: "Only VMAs whose permissions include these (e.g. rw, x).") var prot: String?
-    @Option(name: .long, help: "Only VMAs of this kind (heap, stack, vdso, vvar, vsyscall, file, anon, shmem, memfd, sysvipc, aio, socket, other); repeatable.") var kind: [String] = []
-    @Option(name: .long, help: "Only VMAs overlapping this address range, START-END in hex.") var range: String?
+    @OptionGroup var selection: ProcessSelection
+    @Option(name: .long, help: "Only VMAs whose permissions include all these letters (r, w, x; e.g. rw).", transform: Parse.protection)
+    var prot: String?
+    @Option(name: .long, help: "Only VMAs of this kind; repeatable.") var kind: [MapsKind] = []
+    @Option(name: .long, help: "Only VMAs overlapping this address range, START-END in hex.", transform: Parse.range)
+    var range: Range<UInt64>?
     @Flag(name: .long, help: "Only the per-process summary (VSZ, dumped, shared).") var summary = false
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var sizes: SizeOptions
+    @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
 
-    func validate() throws {
-        for k in kind where VMAKind(rawValue: k) == nil {
-            throw ValidationError("unknown kind '\(k)'; one of: \(VMAKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
+    /// Whether a filter leaves VMAs out (then the summary counts only the VMAs shown).
+    var filtered: Bool { !kind.isEmpty || prot != nil || range != nil }
 
     func run() throws {
-        let kinds = Set(kind.compactMap(VMAKind.init(rawValue:)))
-        let targets = try pods.targets(path, previous: previous, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics)
-        let addressRange = try range.map(parseRange)
+        let kinds = Set(kind.map(\.kind))
+        let targets = try pods.targets(path, previous: source.previous, progress: output.diagnostics.reading(path, json: output.json),
+                                       diagnostics: output.diagnostics)
+        try selection.check(targets)
+        let style = output.style
         var text = ""
         // Pages in a pages file the archive's damage cut short have a column of their own; in a pod's
         // summary, when any container has them.
@@ -38,19 +40,13 @@ struct Maps: ParsableCommand {
                                                           + (anyMissing ? ["PARENT MISSING"] : []) + (anyDamaged ? ["DAMAGED"] : [])))
         summaryTable.rightAligned = targets.rightAligned([0, 2, 3, 4, 5, 6, 7, 8, 9])
         var documents: [(Target, JSONValue)] = []
-        if targets.isPod, let pid, !targets.items.contains(where: { $0.checkpoint.process(pid) != nil }) {
-            Output.error("\(path): no process with pid \(pid) in any container")
-            throw ExitCode.usage
-        }
         // A process whose memory images cannot be read is named and left out; the others are listed.
         var failed = false
         for t in targets.items {
             let c = t.checkpoint
             let showDamaged = c.damage != nil
             var json: [JSONValue] = []
-            // In a pod, --pid selects in the containers that have the process.
-            let processes = targets.isPod ? c.processes.filter { pid == nil || $0.pid == pid } : try selectProcesses(c, pid: pid)
-            for p in processes {
+            for p in selection.filter(c) {
                 let found: AddressSpace?
                 do { found = try c.addressSpace(p.pid) } catch {
                     Output.error(error.description)
@@ -64,8 +60,13 @@ struct Maps: ParsableCommand {
                 var vmaJSON: [JSONValue] = []
                 var vsz: UInt64 = 0, dumped: UInt64 = 0, parent: UInt64 = 0, shared: UInt64 = 0, notDumped: UInt64 = 0, missing: UInt64 = 0
                 var damagedBytes: UInt64 = 0
+                var shown = 0
                 for (i, vma) in space.vmas.enumerated() {
                     let k = space.kind(of: i)
+                    // The totals count the VMAs shown: with a filter, only those that pass it.
+                    if !kinds.isEmpty && !kinds.contains(k) { continue }
+                    if let prot, !Self.matches(prot: prot, vma) { continue }
+                    if let r = range, vma.end <= r.lowerBound || vma.start >= r.upperBound { continue }
                     let pages = space.pieces(address: vma.start, length: vma.size)
                     var d: UInt64 = 0, par: UInt64 = 0, nd: UInt64 = 0, mp: UInt64 = 0, dm: UInt64 = 0
                     for piece in pages {
@@ -78,6 +79,7 @@ struct Maps: ParsableCommand {
                         case .hole: nd += count
                         }
                     }
+                    shown += 1
                     vsz += vma.size
                     dumped += d * space.pageSize
                     parent += par * space.pageSize
@@ -85,44 +87,42 @@ struct Maps: ParsableCommand {
                     missing += mp * space.pageSize
                     damagedBytes += dm * space.pageSize
                     if vma.isShared { shared += vma.size }
-                    // Filters apply to the listing, not to the totals.
-                    if !kinds.isEmpty && !kinds.contains(k) { continue }
-                    if let prot, !Self.matches(prot: prot, vma) { continue }
-                    if let r = addressRange, vma.end <= r.lowerBound || vma.start >= r.upperBound { continue }
                     let file = space.backingFiles[i]
                     table.rows.append([
-                        "\(Self.hex(vma.start))-\(Self.hex(vma.end))", Size.text(vma.size, exact: output.bytes), vma.permissions,
+                        "\(Self.hex(vma.start))-\(Self.hex(vma.end))", sizes.text(vma.size), vma.permissions,
                         Self.flagText(vma), k.rawValue, Terminal.safe(file ?? ""), file == nil ? "" : "0x" + String(vma.pageOffset, radix: 16),
                         String(d), String(par), String(nd),
                     ] + (c.missingParents.isEmpty ? [] : [String(mp)]) + (showDamaged ? [String(dm)] : []))
                     vmaJSON.append(.object([
-                        ("start", .string(Self.hex(vma.start))), ("end", .string(Self.hex(vma.end))), ("size", .int(vma.size)),
-                        ("prot", .string(vma.permissions)), ("flags", .string(Self.flagText(vma))), ("kind", .string(k.rawValue)),
+                        ("start", .string(JSONValue.hex(vma.start))), ("end", .string(JSONValue.hex(vma.end))), ("size", .int(vma.size)),
+                        ("prot", .string(vma.permissions)), ("flags", .array(Self.flags(vma).map(JSONValue.string))), ("kind", .string(k.rawValue)),
                         ("file", file.map(JSONValue.string) ?? .null), ("offset", .int(vma.pageOffset)),
                         ("shmid", space.sharedIDs[i].map { .int($0) } ?? .null),
-                        ("status", .string("0x" + String(vma.status.rawValue, radix: 16))),
+                        ("status", .int(vma.status.rawValue)),
                         ("dumped_pages", .int(d)), ("parent_pages", .int(par)), ("not_dumped_pages", .int(nd)), ("missing_parent_pages", .int(mp)), ("damaged_pages", .int(dm)),
                     ]))
                 }
-                summaryTable.rows.append(targets.row(t, [String(p.pid), Terminal.safe(p.command), String(space.vmas.count), Size.text(vsz, exact: output.bytes),
-                                                         Size.text(dumped, exact: output.bytes), Size.text(parent, exact: output.bytes),
-                                                         Size.text(shared, exact: output.bytes), Size.text(notDumped, exact: output.bytes)]
-                                                        + (anyMissing ? [Size.text(missing, exact: output.bytes)] : [])
-                                                        + (anyDamaged ? [Size.text(damagedBytes, exact: output.bytes)] : [])))
+                summaryTable.rows.append(targets.row(t, [String(p.pid), Terminal.safe(p.command), filtered ? "\(shown) of \(space.vmas.count)" : String(shown),
+                                                         sizes.text(vsz), sizes.text(dumped), sizes.text(parent), sizes.text(shared), sizes.text(notDumped)]
+                                                        + (anyMissing ? [sizes.text(missing)] : []) + (anyDamaged ? [sizes.text(damagedBytes)] : [])))
                 json.append(.object([
                     ("pid", .int(p.pid)), ("comm", .string(p.command)), ("page_size", .int(space.pageSize)),
                     ("vsz", .int(vsz)), ("dumped_bytes", .int(dumped)), ("parent_bytes", .int(parent)), ("shared_bytes", .int(shared)),
-                    ("not_dumped_bytes", .int(notDumped)), ("missing_parent_bytes", .int(missing)), ("damaged_bytes", .int(damagedBytes)), ("vmas", .array(vmaJSON)),
+                    ("not_dumped_bytes", .int(notDumped)), ("missing_parent_bytes", .int(missing)), ("damaged_bytes", .int(damagedBytes)),
+                    ("vma_count", .int(shown)), ("vma_total", .int(space.vmas.count)), ("vmas", .array(vmaJSON)),
                 ]))
                 if !summary {
-                    text += (t.container.map { "container \(Terminal.safe($0))  " } ?? "") + "\(p.pid)  \(Terminal.safe(p.command))\n" + table.render() + "\n"
+                    let title = (t.container.map { "container \(Terminal.safe($0))  " } ?? "") + "\(p.pid)  \(Terminal.safe(p.command))"
+                    text += style.bold(title) + "\n" + table.render(style: style) + "\n"
                 }
             }
-            documents.append((t, .object([("schema", .string("ckpt-inspect/maps/v1")), ("processes", .array(json))])))
+            documents.append((t, .object([("schema", .string("ckpt-inspect/maps/v2")), ("processes", .array(json))])))
         }
         switch output.format {
         case .json: Output.write(targets.document(command: "maps", documents).serialized() + "\n")
-        case .text: Output.write(summary ? summaryTable.render() : text + summaryTable.render())
+        case .text:
+            let rendered = summaryTable.render(style: style)
+            Output.write(summary ? rendered : text + rendered)
         }
         if failed { throw ExitCode.badData }
         try targets.finish()
@@ -130,7 +130,10 @@ struct Maps: ParsableCommand {
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 
-    static func flagText(_ v: VMA) -> String {
+    static func flagText(_ v: VMA) -> String { flags(v).joined(separator: ",") }
+
+    /// `private` or `shared`, then `anon`, `growsdown`, `locked`, `noreserve`, `hugetlb[:size]`, `droppable`.
+    static func flags(_ v: VMA) -> [String] {
         var parts: [String] = [v.isShared ? "shared" : "private"]
         if v.flags.contains(.anonymous) { parts.append("anon") }
         if v.flags.contains(.growsDown) { parts.append("growsdown") }
@@ -138,7 +141,7 @@ struct Maps: ParsableCommand {
         if v.flags.contains(.noReserve) { parts.append("noreserve") }
         if v.flags.contains(.hugeTLB) { parts.append("hugetlb" + (v.flags.hugePageSize.map { ":" + Size.text($0) } ?? "")) }
         if v.flags.contains(.droppable) { parts.append("droppable") }
-        return parts.joined(separator: ",")
+        return parts
     }
 
     static func matches(prot: String, _ v: VMA) -> Bool {
@@ -155,18 +158,24 @@ struct Maps: ParsableCommand {
 }
 
 
-func parseRange(_ text: String) throws -> Range<UInt64> {
-    let parts = text.split(separator: "-")
-    guard parts.count == 2, let a = parseAddress(String(parts[0])), let b = parseAddress(String(parts[1])), a < b else {
-        throw ValidationError("range must be START-END in hex, START < END (got \(text))")
-    }
-    return a..<b
-}
-
 func parseAddress(_ text: String) -> UInt64? {
     var t = text.lowercased()
     if t.hasPrefix("0x") { t.removeFirst(2) }
     return UInt64(t, radix: 16)
+}
+
+/// A file the user named that does not exist is a usage error (exit 2), in every command: the
+/// checkpoint, and its `--previous`.
+func requireInputs(_ path: String, previous: String?, previousOption: String?, progress: Progress? = nil) throws {
+    if path != "-", !FileManager.default.fileExists(atPath: RawPath.resolve(path)) {
+        progress?.finish()
+        Output.error("\(path): no such file or directory")
+        throw ExitCode.usage
+    }
+    if let previous, !FileManager.default.fileExists(atPath: RawPath.resolve(previous)) {
+        progress?.finish()
+        throw UsageError(option: previousOption ?? "--previous", value: previous, "no such file or directory")
+    }
 }
 
 /// Opens a checkpoint for a command, printing the error convention and exiting 1 on failure.
@@ -176,6 +185,7 @@ func parseAddress(_ text: String) -> UInt64? {
 func openCheckpoint(_ path: String, previous: String? = nil, nested: Bool = false, progress: Progress? = nil,
                     diagnostics: DiagnosticOptions? = nil, previousOption: String? = "--previous",
                     streaming consumer: (any PageStreamConsumer)? = nil) throws -> Checkpoint {
+    try requireInputs(path, previous: previous, previousOption: previousOption, progress: progress)
     let checkpoint: Checkpoint
     do {
         defer { progress?.finish() }
@@ -228,11 +238,17 @@ func withCheckpointErrorsThrowing<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-func selectProcesses(_ c: Checkpoint, pid: UInt32?) throws -> [CheckpointProcess] {
-    guard let pid else { return c.processes }
-    guard let p = c.process(pid) else {
-        Output.error("\(RawPath.display(c.path)): no process with pid \(pid) (pids: \(c.processes.map { String($0.pid) }.joined(separator: ", ")))")
-        throw ExitCode.usage
+/// `maps --kind`: the kinds a listed VMA can have. Guard ranges (``VMAKind/guard``) are kept apart
+/// from the VMAs (``AddressSpace/guardVMAs``) and never listed, so they are not a value here.
+struct MapsKind: ExpressibleByArgument {
+    var kind: VMAKind
+
+    static let kinds = VMAKind.allCases.filter { $0 != .guard }
+
+    init?(argument: String) {
+        guard let kind = VMAKind(rawValue: argument), Self.kinds.contains(kind) else { return nil }
+        self.kind = kind
     }
-    return [p]
+
+    static var allValueStrings: [String] { kinds.map(\.rawValue) }
 }

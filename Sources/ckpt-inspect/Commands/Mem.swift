@@ -16,22 +16,24 @@ struct MemRead: ParsableCommand {
         abstract: "Hexdump (or raw bytes of) a range of a process's memory.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "The process.") var pid: UInt32
-    @Option(name: .long, help: "Start address (hex).") var address: String
-    @Option(name: .long, help: "Number of bytes (decimal, or hex with 0x).") var length: String = "256"
+    @OptionGroup var process: OneProcess
+    @Option(name: .long, parsing: .unconditional, help: "Start address (hex).", transform: Parse.address) var address: UInt64
+    @Option(name: .long, parsing: .unconditional, help: "Number of bytes (decimal, or hex with 0x).", transform: Parse.length)
+    var length: UInt64 = 256
     @Flag(name: .long, help: "Write the raw bytes instead of a hexdump (holes are skipped and reported on stderr).") var raw = false
     @Option(name: [.short, .long], help: "Write to this file instead of stdout (refuses to overwrite without --force).") var output: String?
     @Flag(name: .long, help: "Overwrite --output if it exists.") var force = false
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var source: PreviousOption
     @OptionGroup var diagnostics: DiagnosticOptions
     @OptionGroup var pods: PodSelection
 
+    func validate() throws {
+        if force && output == nil { throw UsageError("--force", "only with --output FILE") }
+    }
+
     func run() throws {
-        guard let start = parseAddress(address) else { throw ValidationError("--address must be hex") }
-        guard let count = length.hasPrefix("0x") ? UInt64(length.dropFirst(2), radix: 16) : UInt64(length) else {
-            throw ValidationError("--length must be a number")
-        }
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
+        let (start, count, pid) = (address, length, process.pid)
+        let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
         let withProcess = try targets.having(pid: pid, path: path)
         // Several containers: a hexdump of each; raw bytes or a file need one (--container).
         if withProcess.count > 1 {
@@ -49,7 +51,7 @@ struct MemRead: ParsableCommand {
             return try targets.finish()
         }
         let c = withProcess[0].checkpoint
-        if !targets.isPod { _ = try selectProcesses(c, pid: pid) }
+        if !targets.isPod { _ = try process.process(in: c) }
         let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
         var out = Data()
         if raw {

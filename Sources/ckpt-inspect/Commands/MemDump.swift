@@ -11,23 +11,31 @@ struct MemDump: ParsableCommand {
         discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "The process.") var pid: UInt32
-    @Option(name: .long, help: "Only the VMA containing this address (hex).") var vma: String?
-    @Option(name: .long, help: "Only this range, START-END in hex.") var range: String?
+    @OptionGroup var process: OneProcess
+    @Option(name: .long, parsing: .unconditional, help: "Only the VMA containing this address (hex).", transform: Parse.address) var vma: UInt64?
+    @Option(name: .long, parsing: .unconditional, help: "Only this range, START-END in hex.", transform: Parse.range) var range: Range<UInt64>?
     @Option(name: [.short, .long], help: "The output directory (created if missing).") var output: String
     @Flag(name: .long, help: "Write one ELF core file (<pid>.core) readable by gdb and readelf instead of region files.") var core = false
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var source: PreviousOption
+    @OptionGroup var sizes: SizeOptions
     @OptionGroup var diagnostics: DiagnosticOptions
     @OptionGroup var pods: PodSelection
+
+    var pid: UInt32 { process.pid }
+
+    func validate() throws {
+        if vma != nil && range != nil { throw UsageError("--vma and --range", "give one of them") }
+        if core && (vma != nil || range != nil) { throw UsageError("--core", "writes the whole process; not with --vma or --range") }
+    }
 
     func run() throws {
         // A compressed archive's pages are written while it is opened (one pass for the index and the copy).
         let writer = core || CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
             : RegionWriter(pid: pid, select: regions, directory: { try SafeOutput.directory(output) }, force: force)
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: writer)
+        let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path), diagnostics: diagnostics, streaming: writer)
         let withProcess = try targets.having(pid: pid, path: path)
-        if !targets.isPod { _ = try selectProcesses(withProcess[0].checkpoint, pid: pid) }
+        if !targets.isPod { _ = try process.process(in: withProcess[0].checkpoint) }
         // A pod's containers each get a directory of their own under the one named.
         let base = targets.isPod ? try SafeOutput.directory(output) : output
         for t in withProcess {
@@ -39,11 +47,10 @@ struct MemDump: ParsableCommand {
 
     /// The regions to write: the `--range`, the VMA holding `--vma`, or every VMA but vvar.
     func regions(_ space: AddressSpace) throws -> [Range<UInt64>] {
-        if let range { return [try parseRange(range)] }
+        if let range { return [range] }
         if let vma {
-            guard let a = parseAddress(vma), let i = space.vmaIndex(containing: a) else {
-                Output.error("\(path): pid \(pid): no VMA contains \(vma)")
-                throw ExitCode.usage
+            guard let i = space.vmaIndex(containing: vma) else {
+                throw UsageError(option: "--vma", value: "0x" + String(vma, radix: 16), "no VMA of pid \(pid) in \(path) contains this address")
             }
             return [space.vmas[i].start..<space.vmas[i].end]
         }
@@ -60,7 +67,7 @@ struct MemDump: ParsableCommand {
             let target = SafeOutput.child(directory, "\(pid).core")
             let handle = try SafeOutput.open(target, force: force)
             let size = try withCheckpointErrorsThrowing { try ELFCoreWriter(checkpoint: c, pid: pid).write { handle.write(Data($0)) } }
-            Output.write("wrote \(target) (\(Size.text(size)))\n")
+            Output.write("wrote \(target) (\(sizes.text(size)))\n")
             return
         }
         let regions = try self.regions(space)
@@ -107,7 +114,7 @@ struct MemDump: ParsableCommand {
         if !holes.isEmpty {
             try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
         }
-        Output.write("\(regions.count) regions of pid \(pid) written to \(directory) (\(Size.text(written)) from the checkpoint, \(holes.count) holes)\n")
+        Output.write("\(plural(regions.count, "region")) of pid \(pid) written to \(directory) (\(sizes.text(written)) from the checkpoint, \(plural(holes.count, "hole")))\n")
         try failOnDamage(c, holes: damaged, pid: pid)
     }
 

@@ -14,21 +14,34 @@ struct Search: ParsableCommand {
     @Flag(name: .long, help: "PATTERN is hex bytes (e.g. 'de ad be ef').") var hex = false
     @Flag(name: .long, help: "Search PATTERN as UTF-16LE text.") var utf16 = false
     @Flag(name: .long, help: "PATTERN is a regular expression over bytes (ICU syntax; . matches any byte).") var regex = false
-    @Option(name: .long, help: "Only this process (and the shared memory it maps); repeatable.") var pid: [UInt32] = []
-    @Option(name: .long, help: "Show this many bytes of context around each hit.") var context: Int = 0
-    @Option(name: .long, help: "Stop after this many hits.") var maxHits: Int = 10_000
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var selection: ProcessSelection
+    @Option(name: .long, parsing: .unconditional, help: "Show this many bytes of context around each hit (0...4096).",
+            transform: { try Parse.number($0, in: 0...4096) })
+    var context: Int = 0
+    @Option(name: .long, parsing: .unconditional, help: "Show at most this many hits (the others are counted).",
+            transform: { try Parse.number($0, in: 1...Int.max) })
+    var maxHits: Int = 10_000
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
 
+    var diagnostics: DiagnosticOptions { output.diagnostics }
+    var format: OutputFormat { output.format }
+
     func validate() throws {
-        if [hex, utf16, regex].filter({ $0 }).count > 1 { throw ValidationError("choose one of --hex, --utf16, --regex") }
-        if context < 0 || context > 4096 { throw ValidationError("--context must be 0...4096") }
-        if maxHits < 1 { throw ValidationError("--max-hits must be at least 1") }
-        if pattern.isEmpty { throw ValidationError("the pattern is empty") }
-        if regex, (try? NSRegularExpression(pattern: pattern)) == nil { throw ValidationError("invalid regular expression: \(pattern)") }
-        if hex, Self.hexBytes(pattern) == nil { throw ValidationError("--hex needs pairs of hex digits, e.g. 'de ad be ef'") }
+        let modes = [("--hex", hex), ("--utf16", utf16), ("--regex", regex)].filter(\.1).map(\.0)
+        if modes.count > 1 { throw UsageError(modes.joined(separator: " and "), "give one of --hex, --utf16, --regex") }
+        if pattern.isEmpty { throw UsageError("PATTERN ''", "the pattern is empty") }
+        if regex, (try? NSRegularExpression(pattern: pattern)) == nil { throw UsageError(option: "--regex", value: pattern, "not a valid regular expression (ICU syntax)") }
+        if hex, Self.hexBytes(pattern) == nil { throw UsageError(option: "--hex", value: pattern, "needs pairs of hex digits, e.g. 'de ad be ef'") }
+    }
+
+    /// The owner of a hit as typed fields: a process's pid, or a shared-memory object's id.
+    static func owner(_ owner: MemoryOwner) -> [(String, JSONValue)] {
+        switch owner {
+        case .process(let pid): [("owner", .string("process")), ("pid", .int(pid)), ("shmid", .null)]
+        case .sharedMemory(let id): [("owner", .string("shmem")), ("pid", .null), ("shmid", .int(id))]
+        }
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {
@@ -57,18 +70,10 @@ struct Search: ParsableCommand {
             searchPattern = .bytes(Array(pattern.utf8))
         }
         // A compressed archive is scanned while it is opened: one pass for the index and the scan.
-        let streaming = CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
-            : MemorySearch.Streaming(MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits))
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
-                                       streaming: streaming)
-        if targets.isPod {
-            for p in pid where !targets.items.contains(where: { $0.checkpoint.process(p) != nil }) {
-                Output.error("\(path): no process with pid \(p) in any container")
-                throw ExitCode.usage
-            }
-        } else {
-            for p in pid { _ = try selectProcesses(targets.items[0].checkpoint, pid: p) }
-        }
+        let streaming = CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil : MemorySearch.Streaming(engine(searchPattern))
+        let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path, json: format == .json),
+                                       diagnostics: diagnostics, streaming: streaming)
+        try selection.check(targets)
         var documents: [(Target, JSONValue)] = []
         var found = false
         for t in targets.items {
@@ -83,9 +88,16 @@ struct Search: ParsableCommand {
         if !found { throw ExitCode(1) }
     }
 
+    /// The search of the command line: every hit counted, the first --max-hits kept.
+    func engine(_ searchPattern: SearchPattern) -> MemorySearch {
+        var search = MemorySearch(pattern: searchPattern, pids: selection.isEmpty ? nil : Set(selection.pid), maxHits: maxHits)
+        search.countsAll = true
+        return search
+    }
+
     /// Searches one checkpoint; prints the text hits (each line after `prefix`) and returns the JSON document.
     func search(_ c: Checkpoint, _ searchPattern: SearchPattern, prefix: String, streamed: MemorySearch.Streaming?) throws -> (isEmpty: Bool, json: JSONValue) {
-        let search = MemorySearch(pattern: searchPattern, pids: pid.isEmpty ? nil : Set(pid), maxHits: maxHits)
+        let search = engine(searchPattern)
         let found: MemorySearch.Result
         if let streamed {
             // Scanned during the open.
@@ -121,15 +133,14 @@ struct Search: ParsableCommand {
         switch format {
         case .json:
             let items: [JSONValue] = hits.enumerated().map { i, h in
-                var pairs: [(String, JSONValue)] = [
-                    ("owner", .string(h.owner.description)),
-                    ("address", .string("0x" + String(h.address, radix: 16))),
+                var pairs: [(String, JSONValue)] = Self.owner(h.owner) + [
+                    ("address", .string(JSONValue.hex(h.address))),
                     ("match", .string(Terminal.safe(String(decoding: h.match, as: UTF8.self)))),
                     ("match_hex", .string(h.match.map { String(format: "%02x", $0) }.joined())),
                     ("mappings", .array(h.mappings.map { m in
                         .object([
-                            ("pid", .int(m.pid)), ("address", .string("0x" + String(m.address, radix: 16))),
-                            ("vma", .string(String(m.vmaStart, radix: 16) + "-" + String(m.vmaEnd, radix: 16))),
+                            ("pid", .int(m.pid)), ("address", .string(JSONValue.hex(m.address))),
+                            ("vma_start", .string(JSONValue.hex(m.vmaStart))), ("vma_end", .string(JSONValue.hex(m.vmaEnd))),
                             ("kind", .string(m.kind.rawValue)), ("file", m.file.map(JSONValue.string) ?? .null),
                         ])
                     })),
@@ -139,17 +150,23 @@ struct Search: ParsableCommand {
                 }
                 return .object(pairs)
             }
-            document = .object([("schema", .string("ckpt-inspect/search/v1")), ("pattern", .string(pattern)), ("hits", .array(items))])
+            document = .object([("schema", .string("ckpt-inspect/search/v2")), ("pattern", .string(pattern)),
+                                ("hits", .array(items)), ("total", .int(found.total)),
+                                ("truncated", .bool(found.isTruncated)), ("max_hits", .int(maxHits))])
         case .text:
+            let style = output.style
             for (i, h) in hits.enumerated() {
                 let where_ = h.mappings.map { m in
                     "pid \(m.pid) 0x\(String(m.address, radix: 16)) [\(m.kind.rawValue)\(m.file.map { " " + Terminal.safe($0) } ?? "") \(String(m.vmaStart, radix: 16))-\(String(m.vmaEnd, radix: 16))]"
                 }.joined(separator: ", ")
                 var line = h.owner.description.hasPrefix("shmem") ? "\(h.owner) +0x\(String(h.address, radix: 16)): " : ""
                 line += where_.isEmpty ? "\(h.owner) 0x\(String(h.address, radix: 16))" : where_
-                line += "  \"\(Terminal.safe(String(decoding: h.match, as: UTF8.self)))\""
+                line += "  \"" + style.red(Terminal.safe(String(decoding: h.match, as: UTF8.self))) + "\""
                 Output.write(prefix + line + "\n")
                 if let segments = contexts[i] { Output.write(Hexdump.render(segments)) }
+            }
+            if found.isTruncated {
+                Output.write(prefix + "\(found.total - hits.count) more not shown (\(plural(found.total, "hit")) in all; --max-hits \(maxHits))\n")
             }
         }
         return (hits.isEmpty, document)

@@ -6,19 +6,20 @@ import Foundation
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One line per checkpoint: container, image, engine, sizes, processes.")
+        abstract: "One line per checkpoint: path, container, image, engine, sizes, processes.")
 
     @Argument(help: "Checkpoint archives (.tar, .tar.gz, .tar.zst, ...) or directories; - for stdin.")
     var paths: [String]
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var sizes: SizeOptions
     @OptionGroup var pods: PodSelection
 
     func run() throws {
-        var table = Table(headers: ["CONTAINER", "IMAGE", "ID", "RUNTIME", "CREATED", "ENGINE", "CHKPT SIZE", "ROOTFS DIFF", "PROCS", "MEMORY"])
-        table.rightAligned = [6, 7, 8, 9]
+        var table = Table(headers: ["PATH", "CONTAINER", "IMAGE", "ID", "RUNTIME", "CREATED", "ENGINE", "CHKPT SIZE", "ROOTFS DIFF", "PROCS", "MEMORY"])
+        table.rightAligned = [7, 8, 9, 10]
         var json: [JSONValue] = []
-        var failed = false
+        var failed = false, missing = false
         // A pod checkpoint gives one row per container, with its pod in the POD column.
         var podColumn: [String] = []
         for path in paths {
@@ -26,8 +27,9 @@ struct Show: ParsableCommand {
             do {
                 targets = try pods.targets(path, progress: output.diagnostics.reading(path, json: output.json), diagnostics: output.diagnostics,
                                            previousOption: nil)
-            } catch let code as ExitCode where code == .badData {
-                failed = true
+            } catch let code as ExitCode where code == .badData || code == .usage {
+                // Reported; the other checkpoints are still shown (a missing one makes the exit status 2).
+                if code == .usage { missing = true } else { failed = true }
                 continue
             }
             failed = failed || targets.failed
@@ -40,10 +42,11 @@ struct Show: ParsableCommand {
                 let created = e.created.map(Self.shortDate) ?? inPod?.status?.createdAt.map { String(PodText.time(nanoseconds: $0).dropLast(4)) } ?? "-"
                 let size = checkpoint.sizes.total
                 table.rows.append([
+                    Terminal.safe(path == "-" ? "stdin" : path),
                     Terminal.safe(target.container ?? e.containerName ?? (checkpoint.facts.isPreDump ? "(pre-checkpoint)" : "-")),
                     Terminal.safe(e.imageName ?? "-"), id, e.runtime ?? "-", created, e.engine.rawValue,
-                    Size.text(size, exact: output.bytes), Size.text(checkpoint.sizes.rootfsDiff, exact: output.bytes),
-                    String(checkpoint.processes.count), Size.text(checkpoint.sizes.pages, exact: output.bytes),
+                    sizes.text(size), sizes.text(checkpoint.sizes.rootfsDiff),
+                    String(checkpoint.processes.count), sizes.text(checkpoint.sizes.pages),
                 ])
                 podColumn.append(targets.pod.map { PodText.label($0) } ?? "-")
                 json.append(Report.summary(checkpoint, pod: targets.pod, container: target.container))
@@ -55,9 +58,10 @@ struct Show: ParsableCommand {
             for i in table.rows.indices { table.rows[i].insert(podColumn[i], at: 0) }
         }
         switch output.format {
-        case .json: Output.write(JSONValue.array(json).serialized() + "\n")
+        case .json: Output.write(Report.checkpoints(json, command: "show").serialized() + "\n")
         case .text: if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
         }
+        if missing { throw ExitCode.usage }
         if failed { throw ExitCode.badData }
     }
 
@@ -66,22 +70,4 @@ struct Show: ParsableCommand {
         guard s.count >= 19 else { return s }
         return String(s.prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
-}
-
-struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
-
-    @Flag(name: .long, help: "Print sizes in bytes instead of human units.")
-    var bytes = false
-
-    @Option(name: .long, help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
-    var color: ColorMode = .auto
-
-    @OptionGroup var diagnostics: DiagnosticOptions
-
-    /// `--quiet`.
-    var quiet: Bool { diagnostics.quiet }
-    var style: Style { Style(color) }
-    var json: Bool { format == .json }
 }

@@ -18,12 +18,15 @@ struct Verify: ParsableCommand {
         """)
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
     @Flag(name: .long, help: "Also compare with this machine: the checks of --target on its facts captured now, and the files the checkpoint reopens.") var host = false
     @Option(name: .long, help: ArgumentHelp("Also compare with the machine a node file describes (`ckpt-inspect host --format json`); repeatable.", valueName: "node.json"))
     var target: [String] = []
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var source: PreviousOption
+
+    var format: OutputFormat { output.format }
+    var diagnostics: DiagnosticOptions { output.diagnostics }
+    var previous: String? { source.previous }
 
     func run() throws {
         let nodes = try VerifyTargets.read(target)
@@ -54,7 +57,7 @@ struct Verify: ParsableCommand {
         }
         switch format {
         case .json: Output.write(VerifyJSON.render(report).serialized() + "\n")
-        case .text: Output.write(VerifyText.render(report) + VerifyTargets.text(report))
+        case .text: Output.write(VerifyText.render(report, style: output.style) + VerifyTargets.text(report))
         }
         if !report.isClean || report.targets.contains(where: { !$0.canRestore }) { throw ExitCode.badData }
     }
@@ -73,6 +76,11 @@ enum VerifyJSON {
                          ("matches", f.matches.map(JSONValue.bool) ?? .null)])
             })),
             ("findings", .array(r.findings.map(finding))),
+            ("groups", .array(VerifyText.groups(r.findings).filter { $0.count > 1 }.map { g in
+                .object([("id", .string(r.findings[g[0]].id)), ("severity", .string(r.findings[g[0]].severity.rawValue)),
+                         ("count", .int(g.count)), ("findings", .array(g.map { .int($0) }))])
+            })),
+            ("restore_options", .array(r.restoreOptions.map(JSONValue.string))),
             ("checks", .array(r.checks.map(JSONValue.string))),
             ("logs", .array(r.logs.map(LogJSON.render))),
             ("targets", .array(r.targets.map(VerifyTargets.json))),
@@ -107,7 +115,7 @@ enum VerifyJSON {
 
 /// Text of `verify`.
 enum VerifyText {
-    static func render(_ r: VerificationReport) -> String {
+    static func render(_ r: VerificationReport, style: Style = Style(.never)) -> String {
         var out = "verify \(Terminal.safe(RawPath.display(r.path)))\n"
         let compared = r.facts.contains { $0.host != nil }
         var table = Table(headers: compared ? ["FACT", "CHECKPOINT", "THIS HOST", ""] : ["FACT", "VALUE"])
@@ -116,24 +124,64 @@ enum VerifyText {
             if compared { row += [f.host.map(Terminal.safe) ?? "", f.matches.map { $0 ? "ok" : "DIFFERS" } ?? ""] }
             table.rows.append(row)
         }
-        out += table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        out += table.render(style: style).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        let groups = Self.groups(r.findings)
         for (title, severity) in [("Errors", Severity.error), ("Warnings", .warning), ("Info", .info)] {
-            let group = r.findings.filter { $0.severity == severity }
-            guard !group.isEmpty else { continue }
-            out += "\n\(title) (\(group.count))\n"
-            for f in group {
+            let mine = groups.filter { r.findings[$0[0]].severity == severity }
+            guard !mine.isEmpty else { continue }
+            let heading = severity == .error ? style.red(title) : severity == .warning ? style.yellow(title) : title
+            let count = mine.reduce(0) { $0 + $1.count }
+            out += "\n\(heading) (\(count)\(mine.count < count ? ", \(plural(mine.count, "cause"))" : ""))\n"
+            for group in mine {
+                let f = r.findings[group[0]]
                 out += "  \(f.id)"
-                if let location = f.location { out += "  \(Terminal.safe(location))" }
+                if group.count > 1 {
+                    let entries = group.compactMap { r.findings[$0].entry }
+                    out += "  " + Terminal.safe(f.image ?? "")
+                    if entries.count == group.count { out += " entries " + entries.map(String.init).joined(separator: ", ") }
+                    out += " (\(group.count) findings, one cause)"
+                } else if let location = f.location {
+                    out += "  \(Terminal.safe(location))"
+                }
                 out += "\n      \(Terminal.safe(f.message))\n"
+                if group.count > 1 { out += "      and \(group.count - 1) more like it\n" }
                 if let ref = f.referencedFrom {
                     out += "      referenced from \(Terminal.safe(ref.image))\(ref.entry.map { " entry \($0)" } ?? "")\n"
                 }
                 if let hint = f.hint { out += "      hint: \(Terminal.safe(hint))\n" }
             }
         }
+        if !r.restoreOptions.isEmpty {
+            out += "\nRestore needs: " + r.restoreOptions.joined(separator: " ") + " (from the findings above)\n"
+        }
         let e = r.errors.count, w = r.warnings.count, i = r.infos.count
-        out += "\n\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info; \(r.checks.count) checks ran. "
+        out += "\n\(plural(e, "error")), \(plural(w, "warning")), \(i) info; \(r.checks.count) checks ran. "
         out += r.isClean ? "No errors: nothing found that would stop a restore.\n" : "A restore would fail.\n"
         return out
+    }
+
+    /// Findings grouped by cause, in report order: the same check, severity, image and hint, and a
+    /// message that differs only in its numbers and the plurals they take (one per pagemap entry,
+    /// say: "1 of 1 page does", "6 of 6 pages do"). Indexes into `findings`.
+    static func groups(_ findings: [Finding]) -> [[Int]] {
+        let verbs = ["does": "do", "is": "are", "has": "have", "lies": "lie", "belongs": "belong"]
+        func shape(_ f: Finding) -> String {
+            let numbers = f.message.replacingOccurrences(of: "0x[0-9a-fA-F]+", with: "#", options: .regularExpression)
+                .replacingOccurrences(of: "[0-9]+", with: "#", options: .regularExpression)
+            let words = numbers.split(separator: " ").map { word -> String in
+                let w = String(word)
+                if let verb = verbs[w] { return verb }
+                return w.count > 3 && w.hasSuffix("s") ? String(w.dropLast()) : w
+            }
+            return [f.id, f.severity.rawValue, f.image ?? "", f.hint ?? ""].joined(separator: "\u{0}") + "\u{0}" + words.joined(separator: " ")
+        }
+        var order: [String] = []
+        var byShape: [String: [Int]] = [:]
+        for (i, f) in findings.enumerated() {
+            let key = shape(f)
+            if byShape[key] == nil { order.append(key) }
+            byShape[key, default: []].append(i)
+        }
+        return order.map { byShape[$0]! }
     }
 }
