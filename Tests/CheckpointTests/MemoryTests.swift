@@ -126,12 +126,14 @@ import Testing
         var targets = [dir.path]
         if FileManager.default.isWritableFile(atPath: "/dev/shm") { targets.append("/dev/shm") }
         var checked = 0
+        // The cases run in parallel and share /dev/shm: each names its files apart.
+        let unique = UUID().uuidString
         for target in targets {
             for process in c.processes {
                 guard let space = try c.addressSpace(process.pid) else { continue }
                 for vma in space.vmas.prefix(12) {
                     let range = vma.start..<vma.end
-                    let file = "\(target)/ckpt-test-\(getpid())-\(process.pid)-\(vma.start).bin"
+                    let file = "\(target)/ckpt-test-\(unique)-\(process.pid)-\(vma.start).bin"
                     let fd = open(file, O_CREAT | O_EXCL | O_RDWR, 0o600)
                     #expect(fd >= 0)
                     defer { close(fd); unlink(file) }
