@@ -55,9 +55,11 @@ struct OnePassTests {
 
     /// Podman's export with its pre-checkpoint (`--with-previous`): checkpoint/ then pre-checkpoint/
     /// in one zstd tar; the command line is in pages of both sets.
-    @Test func parentsInTheSameArchiveRideToo() throws {
+    /// Podman's export with its pre-checkpoints (`--with-previous`) from `raw/incremental`: checkpoint/
+    /// (the final dump), pre-checkpoint/ (pre2) and pre-checkpoint-0/ (pre1), linked by `parent`, as a
+    /// plain tar and its zstd, sorted by name as the engines write them.
+    static func incrementalExport() throws -> (tar: String, cleanup: () -> Void) {
         let dir = try Fixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let fm = FileManager.default
         try fm.copyItem(atPath: Fixture.path("raw/incremental/dump"), toPath: dir.appendingPathComponent("checkpoint").path)
         try fm.copyItem(atPath: Fixture.path("raw/incremental/pre2"), toPath: dir.appendingPathComponent("pre-checkpoint").path)
@@ -67,9 +69,14 @@ struct OnePassTests {
             try fm.createSymbolicLink(atPath: dir.appendingPathComponent(link).path, withDestinationPath: target)
         }
         let tar = dir.appendingPathComponent("ck.tar").path
-        // Sorted by name, as the engines write their archives (a directory walk in lexical order).
         try Fixture.run("/usr/bin/tar", ["--sort=name", "-cf", tar, "-C", dir.path, "checkpoint", "pre-checkpoint", "pre-checkpoint-0"])
         try Fixture.run("/usr/bin/zstd", ["-q", tar, "-o", tar + ".zst"])
+        return (tar, { try? FileManager.default.removeItem(at: dir) })
+    }
+
+    @Test func parentsInTheSameArchiveRideToo() throws {
+        let (tar, cleanup) = try Self.incrementalExport()
+        defer { cleanup() }
         let (strings, passes) = try Self.strings(tar + ".zst")
         #expect(passes == 1)
         #expect(strings == (try Checkpoint.open(tar).processStrings()))
@@ -132,19 +139,8 @@ struct OnePassTests {
     }
 
     @Test func searchRidesThroughParentSetsInTheSameArchive() throws {
-        let dir = try Fixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let fm = FileManager.default
-        try fm.copyItem(atPath: Fixture.path("raw/incremental/dump"), toPath: dir.appendingPathComponent("checkpoint").path)
-        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre2"), toPath: dir.appendingPathComponent("pre-checkpoint").path)
-        try fm.copyItem(atPath: Fixture.path("raw/incremental/pre1"), toPath: dir.appendingPathComponent("pre-checkpoint-0").path)
-        for (link, target) in [("checkpoint/parent", "../pre-checkpoint"), ("pre-checkpoint/parent", "../pre-checkpoint-0")] {
-            try fm.removeItem(atPath: dir.appendingPathComponent(link).path)
-            try fm.createSymbolicLink(atPath: dir.appendingPathComponent(link).path, withDestinationPath: target)
-        }
-        let tar = dir.appendingPathComponent("ck.tar").path
-        try Fixture.run("/usr/bin/tar", ["--sort=name", "-cf", tar, "-C", dir.path, "checkpoint", "pre-checkpoint", "pre-checkpoint-0"])
-        try Fixture.run("/usr/bin/zstd", ["-q", tar, "-o", tar + ".zst"])
+        let (tar, cleanup) = try Self.incrementalExport()
+        defer { cleanup() }
         for pattern in ["CKPT-MARKER-INCR", "NEW-REGION-AFTER-PREDUMP", "FIXED-ADDR-MARKER:CKPT"] {
             let search = MemorySearch(pattern: .bytes(Array(pattern.utf8)))
             let expected = try search.run(in: try Checkpoint.open(tar))
