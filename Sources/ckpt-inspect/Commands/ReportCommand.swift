@@ -8,7 +8,7 @@ struct HTMLReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write a self-contained HTML page about a checkpoint, for writing up an investigation.",
-        discussion: "A header to cite (the tool's version, the time of analysis, the SHA-256 of every input file), summary, process tree with command lines, environments, namespaces and network configuration, each process's memory map (dumped, in a parent, not dumped; lengths on a log scale), open files and sockets, mounts, and the findings of `verify`. The page loads nothing from the network or other files.")
+        discussion: "A header to cite (the tool's version, the time of analysis, the SHA-256 of every input file), summary, the findings of `triage` (secrets masked), process tree with command lines, environments, namespaces and network configuration, each process's memory map (dumped, in a parent, not dumped; lengths on a log scale), open files and sockets, mounts, and the findings of `verify`. The page loads nothing from the network or other files.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: [.short, .long], help: "The HTML file to write (refuses to overwrite without --force).") var output: String
@@ -28,11 +28,12 @@ struct HTMLReportCommand: ParsableCommand {
         var findings: [(severity: String, id: String, message: String)] = []
         findings = Verifier.verify(c).findings.map { ($0.severity.rawValue, $0.id, $0.message) }
         let strings = targets.items[0].strings(reader, environment: true)
+        let triage = try withCheckpointErrors { () throws(CheckpointError) in try Triage.run(c) }
         // Every input file, hashed for the page's header (a write-up names the evidence it describes).
         var inputs = path == "-" ? [(name: "stdin", sha256: String?.none)] : InputDigests.inputs(RawPath.resolve(path), shown: path)
         if let previous { inputs += InputDigests.inputs(RawPath.resolve(previous), shown: previous) }
         let html = HTMLReport.render(c, findings: findings, strings: strings,
-                                     provenance: .init(toolVersion: CkptInspect.toolVersion, analysed: Date(), inputs: inputs))
+                                     provenance: .init(toolVersion: CkptInspect.toolVersion, analysed: Date(), inputs: inputs), triage: triage)
         try SafeOutput.write(Data(html.utf8), to: output, force: force)
         Output.write("wrote \(output) (\(Size.text(UInt64(html.utf8.count))))\n")
     }
