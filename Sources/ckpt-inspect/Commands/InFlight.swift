@@ -158,6 +158,20 @@ enum InFlightJSON {
     /// The file a source is extracted to: its id with `:` as `-`, and `.bin`.
     static func fileName(_ s: InFlightData) -> String { s.id.replacingOccurrences(of: ":", with: "-") + ".bin" }
 
+    /// A TCP endpoint's address (`127.0.0.1`, `::1`), or a unix socket's name or peer as they are.
+    static func address(_ s: InFlightData, _ endpoint: String?) -> JSONValue {
+        guard let endpoint else { return .null }
+        guard s.kind == .tcpReceiveQueue || s.kind == .tcpSendQueue, let colon = endpoint.lastIndex(of: ":") else { return .string(endpoint) }
+        return .string(endpoint[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
+    }
+
+    /// A TCP endpoint's port; null for other sources.
+    static func port(_ s: InFlightData, _ endpoint: String?) -> JSONValue {
+        guard s.kind == .tcpReceiveQueue || s.kind == .tcpSendQueue, let endpoint, let colon = endpoint.lastIndex(of: ":"),
+              let port = UInt32(endpoint[endpoint.index(after: colon)...]) else { return .null }
+        return .int(port)
+    }
+
     static func source(_ s: InFlightData) -> JSONValue {
         .object([
             ("id", .string(s.id)),
@@ -170,8 +184,10 @@ enum InFlightJSON {
             ("image", .string(s.image)),
             ("entry", s.entry.map { .int($0) } ?? .null),
             ("path", s.path.map(JSONValue.string) ?? .null),
-            ("local", s.localEndpoint.map(JSONValue.string) ?? .null),
-            ("remote", s.remoteEndpoint.map(JSONValue.string) ?? .null),
+            ("local_address", address(s, s.localEndpoint)),
+            ("local_port", port(s, s.localEndpoint)),
+            ("remote_address", address(s, s.remoteEndpoint)),
+            ("remote_port", port(s, s.remoteEndpoint)),
             ("inode", s.inode.map { .int($0) } ?? .null),
             ("packets", s.packets.map { .int($0) } ?? .null),
             ("holes", .array(s.holes.map { h in

@@ -16,17 +16,28 @@ struct TriageCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @Option(name: .long, help: "Show findings of this severity and above: info, warning or critical.") var minSeverity: SeverityOption = .info
+    @Option(name: .long, help: "Show findings of this severity and above: info, warning or critical.") var minSeverity: String = "info"
     @Flag(name: .long, help: "Show the values of variables that look like credentials.") var showSecrets = false
     @Option(name: .long, help: "The container image's root file system: executables neither there nor in the rootfs diff are reported.") var rootfs: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
 
+    /// `--min-severity` as a severity; a usage error (one line, exit 2) names a wrong value.
+    func minimum() throws -> TriageSeverity {
+        guard let s = TriageSeverity(rawValue: minSeverity) else {
+            Output.error("--min-severity \(minSeverity): not a severity (critical, warning or info)")
+            throw ExitCode.usage
+        }
+        return s
+    }
+
     func validate() throws {
+        _ = try minimum()
         if let rootfs {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: RawPath.resolve(rootfs), isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--rootfs \(rootfs): not a directory")
+                Output.error("--rootfs \(rootfs): not a directory")
+                throw ExitCode.usage
             }
         }
     }
@@ -37,28 +48,21 @@ struct TriageCommand: ParsableCommand {
             try Triage.run(c, options: .init(showSecrets: showSecrets, rootfs: rootfs.map(RawPath.resolve)))
         }
         for note in report.incomplete { diagnostics.warn("\(RawPath.display(path)): \(note)") }
+        let minimum = try minimum()
         switch format {
-        case .json: Output.write(TriageJSON.render(report, minimum: minSeverity.severity).serialized() + "\n")
-        case .text: Output.write(TriageText.render(report, minimum: minSeverity.severity, processes: c.processes.count))
+        case .json: Output.write(TriageJSON.render(report, minimum: minimum).serialized() + "\n")
+        case .text: Output.write(TriageText.render(report, minimum: minimum, processes: c.processes.count))
         }
         if !report.findings(atLeast: .warning).isEmpty { throw ExitCode(1) }
     }
 }
 
-/// `--min-severity`.
-enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
-    case critical, warning, info
-    var severity: TriageSeverity { TriageSeverity(rawValue: rawValue)! }
-}
 
 /// JSON of `triage` (schema: Schemas/triage.schema.json).
 enum TriageJSON {
     static func hex(_ v: UInt64) -> JSONValue { .string("0x" + String(v, radix: 16)) }
 
     static func evidence(_ e: TriageEvidence) -> JSONValue {
-        func endpoint(_ p: TriageEvidence.Endpoint?) -> JSONValue {
-            p.map { .object([("address", .string($0.address)), ("port", .int($0.port))]) } ?? .null
-        }
         let pairs: [(String, JSONValue)] = [
             ("pid", e.pid.map { .int($0) } ?? .null),
             ("comm", e.command.map(JSONValue.string) ?? .null),
@@ -67,8 +71,10 @@ enum TriageJSON {
             ("protection", e.protection.map(JSONValue.string) ?? .null),
             ("fds", .array(e.fds.map { .int($0) })),
             ("path", e.path.map(JSONValue.string) ?? .null),
-            ("local", endpoint(e.local)),
-            ("remote", endpoint(e.remote)),
+            ("local_address", e.local.map { .string($0.address) } ?? .null),
+            ("local_port", e.local.map { .int($0.port) } ?? .null),
+            ("remote_address", e.remote.map { .string($0.address) } ?? .null),
+            ("remote_port", e.remote.map { .int($0.port) } ?? .null),
             ("holders", .array(e.holders.map { h in
                 .object([("pid", .int(h.pid)), ("comm", .string(h.command)), ("fds", .array(h.fds.map { .int($0) }))])
             })),
