@@ -175,3 +175,33 @@ import Testing
         #expect(elf.map(\.source.id) == ["ghost-file:1"] && elf.first?.offset == 0)
     }
 }
+
+/// Damaged in-flight images: every truncation of the images that say where the data is either
+/// still lists what can be read or fails with an error naming the image; never a crash, never
+/// bytes from past the end.
+@Suite struct InFlightDamageTests {
+    @Test(arguments: ["pipes-data.img", "sk-queues.img", "tcp-stream-b6fb.img", "ghost-file-1.img"])
+    func truncatedImages(image: String) throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Fixture.run("/bin/cp", ["-a", Fixture.path("raw/fds-sockets"), dir.path])
+        let copy = dir.appendingPathComponent("fds-sockets")
+        let original = try Data(contentsOf: copy.appendingPathComponent(image))
+        var failures = 0
+        for length in 0..<original.count {
+            try original.prefix(length).write(to: copy.appendingPathComponent(image))
+            let c: Checkpoint
+            do { c = try Checkpoint.open(copy.path) } catch { continue }
+            do {
+                let sources = try c.inFlightData()
+                try c.streamInFlightData(sources) { index, offset, bytes in
+                    #expect(offset + UInt64(bytes.count) <= sources[index].length)
+                }
+            } catch let error as CheckpointError {
+                failures += 1
+                #expect(error.file?.hasSuffix(image) == true, "\(image) cut at \(length): \(error)")
+            }
+        }
+        #expect(failures > 0)
+    }
+}
