@@ -13,7 +13,12 @@ enum SafeOutput {
         try refuseRaw(path)
         var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC
         flags |= force ? O_TRUNC : O_EXCL
-        let fd = Glibc.open(path, flags, 0o600)
+        return try checked(Glibc.open(path, flags, 0o600), path)
+    }
+
+    /// The handle of a file just created with `O_NOFOLLOW` (`fd`, or -1 with errno set): the error
+    /// convention for an existing file, a symlink or another failure, and a check that it is a regular file.
+    static func checked(_ fd: Int32, _ path: String) throws -> FileHandle {
         if fd < 0 {
             let e = errno
             if e == EEXIST {
@@ -136,23 +141,6 @@ final class SafeTree {
         flags |= force ? O_TRUNC : O_EXCL
         let name = components.last! + [0]
         let fd = name.withUnsafeBufferPointer { openat(parent, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), flags, 0o600) }
-        if fd < 0 {
-            let e = errno
-            if e == EEXIST {
-                Output.error("\(shown(display)): exists (use --force to overwrite)")
-            } else if e == ELOOP {
-                Output.error("\(shown(display)): is a symbolic link; refusing to write through it")
-            } else {
-                Output.error("\(shown(display)): cannot create: \(String(cString: strerror(e)))")
-            }
-            throw ExitCode.usage
-        }
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
-            close(fd)
-            Output.error("\(shown(display)): not a regular file")
-            throw ExitCode.usage
-        }
-        return Foundation.FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        return try SafeOutput.checked(fd, shown(display))
     }
 }
