@@ -186,9 +186,13 @@ public enum Triage {
 
     /// Triages a checkpoint.
     ///
+    /// The memory the checks read (command lines, environments, the first bytes of suspicious
+    /// regions) is fetched in one batch; with `reader`, the ``TriageReader`` the checkpoint was
+    /// opened with (``Checkpoint/open(_:options:streaming:)``), it was read during the opening pass.
+    ///
     /// - Throws: ``CheckpointError`` when images the checks need cannot be read.
-    public static func run(_ checkpoint: Checkpoint, options: Options = Options()) throws(CheckpointError) -> TriageReport {
-        var context = try TriageContext(checkpoint, options: options)
+    public static func run(_ checkpoint: Checkpoint, options: Options = Options(), reader: TriageReader? = nil) throws(CheckpointError) -> TriageReport {
+        var context = try TriageContext(checkpoint, options: options, fetched: reader?.fetched(in: checkpoint))
         var findings: [TriageFinding] = []
         findings += context.codeFindings()
         findings += context.executableFindings()
@@ -204,5 +208,66 @@ public enum Triage {
                 < ($1.severity.rank, order[$1.id] ?? 99, $1.evidence.pid ?? 0, $1.evidence.addressRange?.lowerBound ?? 0, $1.evidence.path ?? "", $1.evidence.name ?? "")
         }
         return TriageReport(path: checkpoint.path, findings: findings, checks: checks, incomplete: context.incomplete)
+    }
+}
+
+/// The memory ``Triage`` reads, read while a checkpoint is opened: pass it to
+/// ``Checkpoint/open(_:options:streaming:)`` and then to ``Triage/run(_:options:reader:)``, and a
+/// compressed archive is decompressed once for both.
+public final class TriageReader: PageStreamConsumer {
+    /// The bytes of each planned range, filled as pieces arrive.
+    private var buffers: [TriageContext.Slot: [UInt8]] = [:]
+    /// Per image set, what each piece is: whose range, and where in it.
+    private var targets: [Int: [(slot: TriageContext.Slot, at: Int)]] = [:]
+
+    /// A reader with nothing read yet.
+    public init() {}
+
+    public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+        var requests: [PageRequest] = []
+        var mine: [(TriageContext.Slot, Int)] = []
+        for planned in TriageContext.plan(checkpoint) {
+            for piece in planned.space.pieces(address: planned.range.lowerBound, length: UInt64(planned.range.count)) {
+                guard case .file(let file, let offset) = piece.location, file.set == set else { continue }
+                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+                mine.append((planned.slot, Int(piece.address - planned.range.lowerBound)))
+            }
+        }
+        targets[set] = mine
+        return requests
+    }
+
+    public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
+        guard let (slot, at) = targets[set]?[piece] else { return }
+        let start = at + Int(position)
+        var buffer = buffers[slot] ?? []
+        if buffer.count < start + bytes.count { buffer.append(contentsOf: repeatElement(0, count: start + bytes.count - buffer.count)) }
+        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[start..<start + bytes.count]).copyMemory(from: bytes) }
+        buffers[slot] = buffer
+    }
+
+    public func reset() {
+        buffers = [:]
+    }
+
+    /// What was read for the checkpoint this reader opened, in the form the checks take.
+    func fetched(in checkpoint: Checkpoint) -> TriageContext.Fetched {
+        var out: TriageContext.Fetched = [:]
+        for planned in TriageContext.plan(checkpoint) {
+            let buffer = buffers[planned.slot] ?? []
+            var bytes: [UInt8]? = []
+            var hole: MemoryHole?
+            for piece in planned.space.pieces(address: planned.range.lowerBound, length: UInt64(planned.range.count)) {
+                let from = Int(piece.address - planned.range.lowerBound), to = from + Int(piece.length)
+                guard case .file = piece.location, to <= buffer.count else {
+                    if case .hole(let why) = piece.location { hole = why } else { hole = .damaged }
+                    break
+                }
+                bytes! += buffer[from..<to]
+            }
+            if hole != nil && bytes?.isEmpty == true { bytes = nil }
+            out[planned.slot] = (bytes, hole)
+        }
+        return out
     }
 }

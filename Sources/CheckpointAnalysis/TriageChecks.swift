@@ -24,34 +24,37 @@ struct TriageContext {
 
     static let headLength: UInt64 = 64
 
-    init(_ c: Checkpoint, options: Triage.Options) throws(CheckpointError) {
-        self.c = c
-        self.options = options
-        for (i, entry) in (try c.images.decode(FileEntry.self, "files.img") ?? []).enumerated() { fileIndex[entry.id] = i }
-        for remap in try c.images.decode(RemapFilePath.self, "remap-fpath.img") ?? [] { remaps[remap.originalID] = remap }
-        do {
-            inFlight = try c.inFlightData()
-        } catch {
-            incomplete.append("in-flight data: \(error.message)")
-        }
-        var ranges: [(space: AddressSpace, range: Range<UInt64>)] = []
-        enum Slot { case argv(UInt32), environment(UInt32, UInt64), head(UInt32, UInt64) }
-        var slots: [Slot] = []
-        for p in c.processes {
-            guard let mm = p.memory, let space = try c.addressSpace(p.pid) else { continue }
-            spaces[p.pid] = space
-            for (slot, range) in [(Slot.argv(p.pid), mm.argumentsRange), (.environment(p.pid, mm.environmentStart), mm.environmentRange)]
+    /// What a range of memory read for the checks is.
+    enum Slot: Hashable {
+        case argv(UInt32), environment(UInt32), head(UInt32, UInt64)
+    }
+
+    /// The bytes read for a slot up to its first hole (nil when it starts with one), and that hole.
+    typealias Fetched = [Slot: (bytes: [UInt8]?, hole: MemoryHole?)]
+
+    /// The ranges the checks read: every process's argv and environ, and the first bytes of each
+    /// candidate region (executable memory outside files, a memfd executable's header).
+    static func plan(_ c: Checkpoint) -> [(slot: Slot, space: AddressSpace, range: Range<UInt64>)] {
+        var out: [(Slot, AddressSpace, Range<UInt64>)] = []
+        for p in c.processes.sorted(by: { $0.pid < $1.pid }) {
+            guard let mm = p.memory, let space = (try? c.addressSpace(p.pid)) ?? nil else { continue }
+            for (slot, range) in [(Slot.argv(p.pid), mm.argumentsRange), (.environment(p.pid), mm.environmentRange)]
             where !range.isEmpty && range.count <= 1 << 20 {
-                ranges.append((space, range))
-                slots.append(slot)
+                out.append((slot, space, range))
             }
-            for (i, vma) in space.vmas.enumerated() where Self.isCodeCandidate(space, i) || Self.isExecutableImage(space, i, p) {
-                ranges.append((space, vma.start..<vma.start + min(Self.headLength, vma.size)))
-                slots.append(.head(p.pid, vma.start))
+            for (i, vma) in space.vmas.enumerated() where isCodeCandidate(space, i) || isExecutableImage(space, i, p) {
+                out.append((.head(p.pid, vma.start), space, vma.start..<vma.start + min(headLength, vma.size)))
             }
         }
-        let segments = try c.readMemory(ranges)
-        for (slot, pieces) in zip(slots, segments) {
+        return out
+    }
+
+    /// Reads the planned ranges with one batched fetch.
+    static func fetch(_ c: Checkpoint) throws(CheckpointError) -> Fetched {
+        let planned = plan(c)
+        let segments = try c.readMemory(planned.map { ($0.space, $0.range) })
+        var out: Fetched = [:]
+        for (p, pieces) in zip(planned, segments) {
             var bytes: [UInt8]? = []
             var hole: MemoryHole?
             for piece in pieces {
@@ -62,6 +65,29 @@ struct TriageContext {
                 }
                 bytes! += b
             }
+            out[p.slot] = (bytes, hole)
+        }
+        return out
+    }
+
+    init(_ c: Checkpoint, options: Triage.Options, fetched: Fetched?) throws(CheckpointError) {
+        self.c = c
+        self.options = options
+        for (i, entry) in (try c.images.decode(FileEntry.self, "files.img") ?? []).enumerated() { fileIndex[entry.id] = i }
+        for remap in try c.images.decode(RemapFilePath.self, "remap-fpath.img") ?? [] { remaps[remap.originalID] = remap }
+        do {
+            inFlight = try c.inFlightData()
+        } catch {
+            incomplete.append("in-flight data: \(error.message)")
+        }
+        for p in c.processes {
+            guard p.memory != nil, let space = (try? c.addressSpace(p.pid)) ?? nil else { continue }
+            spaces[p.pid] = space
+        }
+        var read: Fetched
+        if let fetched { read = fetched } else { read = try Self.fetch(c) }
+        for (slot, value) in read.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+            let (bytes, hole) = value
             switch slot {
             case .head(let pid, let start):
                 heads[pid, default: [:]][start] = (bytes, hole)
@@ -72,8 +98,8 @@ struct TriageContext {
                 }
                 if b.last == 0 { b.removeLast() }
                 argv[pid] = b.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            case .environment(let pid, let start):
-                guard let b = bytes, hole == nil else {
+            case .environment(let pid):
+                guard let b = bytes, hole == nil, let start = c.process(pid)?.memory?.environmentStart else {
                     incomplete.append("pid \(pid): the environment is not in the checkpoint (\(hole?.rawValue ?? "not dumped")): env.* checks skipped")
                     continue
                 }
@@ -86,6 +112,7 @@ struct TriageContext {
                 environment[pid] = list
             }
         }
+        incomplete.sort()
     }
 
     // MARK: - Shared helpers

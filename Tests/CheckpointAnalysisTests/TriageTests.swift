@@ -3,6 +3,7 @@ import Checkpoint
 import CheckpointArchive
 import CRIUImages
 import Foundation
+import Synchronization
 import Testing
 
 /// Triage on the real fixtures: the forensic ones give exactly the findings their notes describe,
@@ -250,5 +251,39 @@ import Testing
             #expect(TriageContext.credentialReason(name: name, value: value) == nil, "\(name)")
         }
         #expect(TriageContext.header([0x90, 0x90]) == nil && TriageContext.header(Array("MZ..".utf8)) == "PE (MZ) executable")
+    }
+
+    /// One pass over a compressed archive: with a TriageReader the memory the checks read rides on
+    /// the pass that opens the checkpoint, and the findings are those of the plain archive.
+    @Test(arguments: ["podman/nfx-ck.none.tar", "raw/forensic"])
+    func compressedArchivesAreReadOnce(fixture: String) throws {
+        final class PassCounter: Sendable {
+            let state = Mutex<(passes: Int, last: UInt64)>((0, 0))
+            var passes: Int { state.withLock { $0.passes } }
+            var reporter: @Sendable (UInt64, UInt64) -> Void {
+                { done, _ in self.state.withLock { s in
+                    if done <= s.last || s.passes == 0 { s.passes += 1 }
+                    s.last = done
+                } }
+            }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("triage-gz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let archive = dir.appendingPathComponent("ck.tar.gz").path
+        if fixture.hasSuffix(".tar") {
+            try VerifyFixture.run("/bin/sh", ["-c", "gzip -c '\(VerifyFixture.path(fixture))' > '\(archive)'"])
+        } else {
+            // Sorted by name, as engines write their archives (a directory walk in lexical order).
+            try VerifyFixture.run("/usr/bin/env", ["tar", "--sort=name", "-C", VerifyFixture.path(fixture), "-czf", archive, "."])
+        }
+        let expected = try Triage.run(try Checkpoint.open(VerifyFixture.path(fixture)), options: .init(showSecrets: true))
+        let counter = PassCounter()
+        let reader = TriageReader()
+        let c = try Checkpoint.open(archive, options: .init(source: .init(progress: counter.reporter)), streaming: reader)
+        let report = try Triage.run(c, options: .init(showSecrets: true), reader: reader)
+        #expect(counter.passes == 1)
+        #expect(report.findings.map(\.message) == expected.findings.map(\.message))
+        #expect(report.findings.map(\.evidence) == expected.findings.map(\.evidence))
     }
 }

@@ -43,9 +43,12 @@ struct TriageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics)
+        // One pass over a compressed archive: the memory the checks read rides on the open.
+        let reader = TriageReader()
+        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+                                   streaming: reader)
         let report = try withCheckpointErrors { () throws(CheckpointError) in
-            try Triage.run(c, options: .init(showSecrets: showSecrets, rootfs: rootfs.map(RawPath.resolve)))
+            try Triage.run(c, options: .init(showSecrets: showSecrets, rootfs: rootfs.map(RawPath.resolve)), reader: reader)
         }
         for note in report.incomplete { diagnostics.warn("\(RawPath.display(path)): \(note)") }
         let minimum = try minimum()
