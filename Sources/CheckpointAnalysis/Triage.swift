@@ -223,6 +223,7 @@ public final class TriageReader: PageStreamConsumer {
     /// A reader with nothing read yet.
     public init() {}
 
+    /// The pieces of set `set` the checks read: command lines, environments, candidate regions' first bytes.
     public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
         var requests: [PageRequest] = []
         var mine: [(TriageContext.Slot, Int)] = []
@@ -237,6 +238,7 @@ public final class TriageReader: PageStreamConsumer {
         return requests
     }
 
+    /// Keeps the bytes of a piece.
     public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
         guard let (slot, at) = targets[set]?[piece] else { return }
         let start = at + Int(position)
@@ -246,6 +248,7 @@ public final class TriageReader: PageStreamConsumer {
         buffers[slot] = buffer
     }
 
+    /// Forgets what was read.
     public func reset() {
         buffers = [:]
     }
