@@ -320,9 +320,9 @@ struct TriageContext {
                         if let ghost = inFlight.first(where: { $0.id == "ghost-file:\(ghostID)" }) {
                             message += ": ghost-file-\(ghostID).img holds its \(ghost.length) bytes (\(ghost.id))"
                             e.details.append(.init("contents", ghost.id))
-                            if let bytes = try? c.readInFlightData(ghost, maxBytes: 64 << 20) {
-                                e.firstBytes = Array(bytes.prefix(Int(Self.headLength)))
-                                e.header = Self.header(e.firstBytes!)
+                            if let bytes = firstBytes(of: ghost) {
+                                e.firstBytes = bytes
+                                e.header = Self.header(bytes)
                             }
                         } else {
                             message += ": its ghost file ghost-file-\(ghostID).img is not in the checkpoint"
@@ -357,6 +357,23 @@ struct TriageContext {
             }
         }
         return out
+    }
+
+    /// The first bytes of an in-flight source (its first piece), read without the rest.
+    func firstBytes(of source: InFlightData) -> [UInt8]? {
+        struct Enough: Error {}
+        var bytes: [UInt8] = []
+        do {
+            try c.streamInFlightData([source], chunkSize: Int(Self.headLength)) { _, offset, chunk in
+                guard offset == UInt64(bytes.count) else { throw Enough() }
+                bytes += chunk.prefix(Int(Self.headLength) - bytes.count)
+                if bytes.count >= Int(Self.headLength) { throw Enough() }
+            }
+        } catch is Enough {
+        } catch {
+            return nil
+        }
+        return bytes.isEmpty ? nil : bytes
     }
 
     /// The deepest mount of the checkpoint's mount namespaces whose mount point holds `path`.
