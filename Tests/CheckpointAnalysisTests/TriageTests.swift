@@ -178,8 +178,11 @@ import Testing
         _ = FileManager.default.createFile(atPath: tree.path + "/usr/bin/run.sh", contents: Data("#!/bin/sh\necho\n".utf8), attributes: [.posixPermissions: 0o755])
         _ = FileManager.default.createFile(atPath: tree.path + "/usr/bin/suid", contents: Data("x".utf8), attributes: [.posixPermissions: 0o4755])
         _ = FileManager.default.createFile(atPath: tree.path + "/usr/bin/notes.txt", contents: Data("text".utf8), attributes: [.posixPermissions: 0o755])
-        try VerifyFixture.run("/usr/bin/env", ["tar", "-C", tree.path, "-cf", copy.path + "/rootfs-diff.tar", "usr"])
-        let report = try Triage.run(try Checkpoint.open(copy.path))
+        // gzip-compressed despite its name, as some engines write it (ARCHIVES.md).
+        try VerifyFixture.run("/usr/bin/env", ["tar", "-C", tree.path, "-czf", copy.path + "/rootfs-diff.tar", "usr"])
+        let withFiles = try Checkpoint.open(copy.path)
+        #expect(try withFiles.containerFiles().filter { $0.kind == .file }.map(\.path).sorted() == ["/usr/bin/dropper", "/usr/bin/notes.txt", "/usr/bin/run.sh", "/usr/bin/suid"])
+        let report = try Triage.run(withFiles)
         let added = report.findings("file.added-executable")
         #expect(added.map(\.evidence.path) == ["/usr/bin/dropper", "/usr/bin/run.sh"])
         #expect(added[0].evidence.header?.hasPrefix("ELF 64-bit LSB") == true && added[0].evidence.firstBytes?.prefix(4) == [0x7f, 0x45, 0x4c, 0x46])

@@ -213,7 +213,7 @@ struct FSExtract: ParsableCommand {
         try withCheckpointErrorsThrowing {
             try c.streamContainerFiles(layers: Set(selected.map(\.layer)), { keys.contains("\($0.layer)\u{0}\($0.index)") }) { f, chunk in
                 guard chunk.isEmpty else {
-                    handle?.write(Data(chunk))
+                    try handle?.write(contentsOf: Data(chunk))
                     bytes += UInt64(chunk.count)
                     return
                 }
