@@ -34,7 +34,8 @@ public struct ContainerFile: Hashable, Sendable {
 
     /// The layer the file is in.
     public var layer: Layer
-    /// The archive member holding the layer (`rootfs-diff.tar`, `checkpoint/tmpfs-dev-45.tar.gz.img`).
+    /// The archive member holding the layer (`rootfs-diff.tar`, `checkpoint/tmpfs-dev-45.tar.gz.img`;
+    /// `blobs/sha256/<digest>` for the rw layer of a containerd checkpoint image).
     public var layerMember: String
     /// Where the layer is mounted in the container (`/`, `/dev`, `/dev/shm`, `/vol`); nil when the
     /// checkpoint does not say (a volume without engine metadata, a tmpfs without a mount entry).
@@ -72,6 +73,8 @@ extension Checkpoint {
         var layer: ContainerFile.Layer
         var member: ArchiveMember
         var mountPoint: String?
+        /// The source the member is in: the checkpoint's, or a containerd image layout's (its rw layer).
+        var source: CheckpointSource
     }
 
     /// The layers the checkpoint holds, rootfs diff first.
@@ -81,16 +84,23 @@ extension Checkpoint {
             return target
         }
         var layers: [FileLayer] = []
-        if let m = member("rootfs-diff.tar") { layers.append(.init(layer: .rootfsDiff, member: m, mountPoint: "/")) }
+        if let m = member("rootfs-diff.tar") {
+            layers.append(.init(layer: .rootfsDiff, member: m, mountPoint: "/", source: source))
+        } else if let layout = imageLayout, let blobs = engine.containerdImage?.blobs,
+                  let rw = blobs.first(where: { ContainerdCheckpointImage.MediaType.layers.contains($0.mediaType) }), rw.digest.hasPrefix("sha256:"),
+                  let m = try? layout.member(named: "blobs/sha256/" + rw.digest.dropFirst(7)), let t = try? layout.resolve(m), t.kind == .file {
+            // containerd's checkpoint image: the rw layer is a blob of the image layout.
+            layers.append(.init(layer: .rootfsDiff, member: t, mountPoint: "/", source: layout))
+        }
         for name in images.fileNames() where name.hasPrefix("tmpfs-") && name.hasSuffix(".tar.gz.img") {
             guard let m = try? images.member(name), m.kind == .file else { continue }
-            layers.append(.init(layer: .tmpfs(name), member: m, mountPoint: tmpfsMountPoint(name)))
+            layers.append(.init(layer: .tmpfs(name), member: m, mountPoint: tmpfsMountPoint(name), source: source))
         }
-        if let m = member("devshm-checkpoint.tar") { layers.append(.init(layer: .devshm, member: m, mountPoint: "/dev/shm")) }
+        if let m = member("devshm-checkpoint.tar") { layers.append(.init(layer: .devshm, member: m, mountPoint: "/dev/shm", source: source)) }
         let destinations = volumeDestinations()
         for m in source.members where m.kind == .file && m.path.hasPrefix("volumes/") && m.path.hasSuffix(".tar") {
             let name = String(m.path.dropFirst("volumes/".count).dropLast(4))
-            layers.append(.init(layer: .volume(name), member: m, mountPoint: destinations[name]))
+            layers.append(.init(layer: .volume(name), member: m, mountPoint: destinations[name], source: source))
         }
         return layers
     }
@@ -151,7 +161,7 @@ extension Checkpoint {
         var files: [ContainerFile] = []
         for layer in fileLayers() {
             let members: [ArchiveMember]
-            do { members = try source.listNestedArchive(layer.member) } catch { throw CheckpointError(error) }
+            do { members = try layer.source.listNestedArchive(layer.member) } catch { throw CheckpointError(error) }
             for (i, m) in members.enumerated() { files.append(Self.file(m, index: i, in: layer)) }
         }
         return Self.markShadowed(files)
@@ -210,7 +220,7 @@ extension Checkpoint {
             var index = 0
             var current: ContainerFile?
             do {
-                try source.streamNestedArchive(layer.member, chunkSize: chunkSize) { m, chunk in
+                try layer.source.streamNestedArchive(layer.member, chunkSize: chunkSize) { m, chunk in
                     if chunk.isEmpty {
                         // A member starts.
                         var f = Self.file(m, index: index, in: layer)

@@ -167,3 +167,29 @@ import Testing
         #expect(inFlight.map { $0["source"] } == [.string("pipe:46835")] && inFlight.first?["offset"] == .integer(0))
     }
 }
+
+/// triage, inflight and fs on pod checkpoints: each container, in the pod envelope.
+@Suite struct ForensicPodCommandTests {
+    @Test(arguments: PodCommandTests.variants)
+    func perContainer(_ fixture: String) throws {
+        let path = CLI.fixture(fixture)
+        // The worker container runs the injected-code program (notes/podman-nfx-ck.txt); web nothing suspicious.
+        let triage = try CLI.run(["triage", path])
+        #expect(triage.status == 1)
+        let sections = triage.stdout.components(separatedBy: "\ncontainer worker\n")
+        #expect(sections.count == 2 && sections[0].hasPrefix("container web\n") && sections[0].hasSuffix("0 critical, 0 warning, 0 info. Nothing at warning or above.\n"))
+        #expect(sections.last?.contains("  code.rwx  pid \(PodCommandTests.workerPIDs(fixture)[1]) (inject)  0x13370000-0x13372000 rwxp") == true)
+        for (command, schema, arguments) in [("triage", "triage", ["triage"]), ("inflight", "inflight", ["inflight", "ls"]), ("fs", "fs", ["fs", "ls"])] {
+            let result = try CLI.run(arguments + ["--format", "json", path])
+            let json = try JSON.parse(result.stdout)
+            #expect(try PodCommandTests.schema("pod").validate(json) == [], "\(command) \(fixture)")
+            #expect(json["command"] == .string(command))
+            guard case .array(let containers)? = json["containers"] else { Issue.record("\(command): no containers"); continue }
+            #expect(containers.map { $0["name"] } == [.string("web"), .string("worker")])
+            for c in containers { #expect(try PodCommandTests.schema(schema).validate(try #require(c["document"])) == [], "\(command) \(fixture)") }
+        }
+        let cat = try CLI.run(["fs", "cat", path, "/data/written.txt"])
+        #expect(cat.status == 2 && cat.stderr.hasPrefix("ckpt-inspect: --container: fs cat reads one container;"))
+        #expect(try CLI.run(["fs", "cat", "--container", "web", path, "/data/written.txt"]).stdout == "CONTAINER-WRITTEN-FILE-MARKER\n")
+    }
+}

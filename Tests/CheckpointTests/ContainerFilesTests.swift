@@ -66,3 +66,16 @@ import Testing
         #expect(Checkpoint.containerPath(Array("a".utf8), mountPoint: nil) == Array("/a".utf8))
     }
 }
+
+/// containerd's checkpoint image: the rw layer is a blob of the OCI layout (notes/containerd-nfx-ck.txt:
+/// `c6215b00...` layer.v1.tar+gzip, "only dirs dev/ proc/ run/ sys/").
+@Suite struct ContainerdFilesTests {
+    @Test func rwLayerIsTheRootfsDiff() throws {
+        let c = try Checkpoint.open(Fixture.path("containerd/nfx-ck.checkpoint-image.oci.tar"))
+        let diff = try c.containerFiles().filter { $0.layer == .rootfsDiff }
+        #expect(diff.map(\.path).sorted() == ["/dev", "/proc", "/run", "/sys"])
+        #expect(diff.allSatisfy { $0.kind == .directory && $0.layerMember.hasPrefix("blobs/sha256/c6215b00") })
+        // /dev and /run are tmpfs mounts CRIU saved: the layer's directories there are covered.
+        #expect(diff.filter(\.isShadowed).map(\.path).sorted() == ["/dev", "/run"])
+    }
+}

@@ -15,13 +15,22 @@ struct FS: ParsableCommand {
 /// Options shared by the `fs` subcommands.
 struct FSOptions: ParsableArguments {
     @Argument(help: "A checkpoint archive or directory.") var path: String
+    @OptionGroup var pods: PodSelection
 }
 
 extension FSOptions {
-    func open(_ diagnostics: DiagnosticOptions, json: Bool = false) throws -> (Checkpoint, [ContainerFile]) {
-        let c = try openCheckpoint(path, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
-        let files = try withCheckpointErrors { () throws(CheckpointError) in try c.containerFiles() }
-        return (c, files)
+    /// Opens the checkpoint (every selected container of a pod) and lists each one's files.
+    func targets(_ diagnostics: DiagnosticOptions, json: Bool = false) throws -> (Targets, [[ContainerFile]]) {
+        let targets = try pods.targets(path, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
+        let files = try targets.items.map { t in try withCheckpointErrors { () throws(CheckpointError) in try t.checkpoint.containerFiles() } }
+        return (targets, files)
+    }
+
+    /// The one checkpoint a command reads (`--container` for a pod of several) and its files.
+    func open(_ diagnostics: DiagnosticOptions, command: String) throws -> (Checkpoint, [ContainerFile]) {
+        let (targets, files) = try targets(diagnostics)
+        let target = try targets.single(command)
+        return (target.checkpoint, files[targets.items.firstIndex { $0.container == target.container } ?? 0])
     }
 }
 
@@ -102,38 +111,47 @@ struct FSList: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, files) = try options.open(diagnostics, json: format == .json)
+        let (targets, lists) = try options.targets(diagnostics, json: format == .json)
         let under = FSPath.bytes(prefix)
-        let matching = files.filter { FSPath.isUnder($0.pathBytes, under) }
-        let shown = matching.filter { all || !$0.isShadowed }
-        let hidden = matching.count - shown.count
-        switch format {
-        case .json:
-            Output.write(JSONValue.object([
+        var table = Table(headers: targets.headers(["MODE", "SIZE", "MODIFIED (UTC)", "LAYER", "PATH"]), rightAligned: targets.rightAligned([1]))
+        var documents: [(Target, JSONValue)] = []
+        var shownCount = 0, hiddenCount = 0
+        var deleted: [String] = []
+        for (t, files) in zip(targets.items, lists) {
+            let c = t.checkpoint
+            let matching = files.filter { FSPath.isUnder($0.pathBytes, under) }
+            let shown = matching.filter { all || !$0.isShadowed }
+            shownCount += shown.count
+            hiddenCount += matching.count - shown.count
+            documents.append((t, JSONValue.object([
                 ("schema", .string("ckpt-inspect/fs/v1")),
                 ("path", .string(RawPath.display(c.path))),
                 ("prefix", .string(ArchiveMember.escape(under))),
                 ("files", .array(shown.map(FSPath.json))),
-                ("shadowed_not_shown", .int(hidden)),
+                ("shadowed_not_shown", .int(matching.count - shown.count)),
                 ("deleted", .array(c.deletedFiles.map { .string(Terminal.safe($0)) })),
-            ]).serialized() + "\n")
-        case .text:
-            var table = Table(headers: ["MODE", "SIZE", "MODIFIED (UTC)", "LAYER", "PATH"], rightAligned: [1])
+            ])))
             for f in shown {
                 var name = Terminal.safe(f.path)
                 if let target = f.linkTarget { name += (f.kind == .hardlink ? " => " : " -> ") + Terminal.safe(target) }
                 if f.isShadowed { name += "  (shadowed)" }
-                table.rows.append([FSPath.modeText(f), String(f.size), FSPath.date(f.modificationTime), f.layer.description, name])
+                table.rows.append(targets.row(t, [FSPath.modeText(f), String(f.size), FSPath.date(f.modificationTime), f.layer.description, name]))
             }
-            if !shown.isEmpty { Output.write(table.render()) }
-            var summary = "\(shown.count) entr\(shown.count == 1 ? "y" : "ies")"
-            if hidden > 0 { summary += ", \(hidden) shadowed not shown (--all)" }
+            deleted += c.deletedFiles.filter { FSPath.isUnder(FSPath.bytes($0), under) }.map { targets.isPod ? "\(t.container ?? "-"):\($0)" : $0 }
+        }
+        switch format {
+        case .json:
+            Output.write(targets.document(command: "fs", documents).serialized() + "\n")
+        case .text:
+            if !table.rows.isEmpty { Output.write(table.render()) }
+            var summary = "\(shownCount) entr\(shownCount == 1 ? "y" : "ies")"
+            if hiddenCount > 0 { summary += ", \(hiddenCount) shadowed not shown (--all)" }
             Output.write(summary + "\n")
-            let deleted = c.deletedFiles.filter { FSPath.isUnder(FSPath.bytes($0), under) }
             if !deleted.isEmpty {
                 Output.write("deleted from the image's files (deleted.files): " + deleted.map(Terminal.safe).joined(separator: ", ") + "\n")
             }
         }
+        try targets.finish()
     }
 }
 
@@ -148,7 +166,7 @@ struct FSCat: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, files) = try options.open(diagnostics)
+        let (c, files) = try options.open(diagnostics, command: "fs cat")
         let wanted = FSPath.bytes(file)
         guard var target = files.last(where: { $0.pathBytes == wanted && !$0.isShadowed }) else {
             Output.error("\(RawPath.display(options.path)): \(file): no such file in the checkpoint's file layers")
@@ -196,7 +214,7 @@ struct FSExtract: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, files) = try options.open(diagnostics)
+        let (c, files) = try options.open(diagnostics, command: "fs extract")
         let prefixes = paths.isEmpty ? [[UInt8(ascii: "/")]] : paths.map(FSPath.bytes)
         let selected = files.filter { f in !f.isShadowed && prefixes.contains { FSPath.isUnder(f.pathBytes, $0) } }
         if !paths.isEmpty {

@@ -15,14 +15,22 @@ struct InFlight: ParsableCommand {
 struct InFlightOptions: ParsableArguments {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var pods: PodSelection
 }
 
 extension InFlightOptions {
-    /// Opens the checkpoint and lists its sources.
-    func sources(_ diagnostics: DiagnosticOptions, json: Bool = false) throws -> (Checkpoint, [InFlightData]) {
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
-        let sources = try withCheckpointErrors { () throws(CheckpointError) in try c.inFlightData() }
-        return (c, sources)
+    /// Opens the checkpoint (every selected container of a pod) and lists each one's sources.
+    func targets(_ diagnostics: DiagnosticOptions, json: Bool = false) throws -> (Targets, [[InFlightData]]) {
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
+        let sources = try targets.items.map { t in try withCheckpointErrors { () throws(CheckpointError) in try t.checkpoint.inFlightData() } }
+        return (targets, sources)
+    }
+
+    /// Opens the one checkpoint a command reads (`--container` for a pod of several) and lists its sources.
+    func sources(_ diagnostics: DiagnosticOptions, command: String) throws -> (Checkpoint, [InFlightData]) {
+        let (targets, sources) = try targets(diagnostics)
+        let target = try targets.single(command)
+        return (target.checkpoint, sources[targets.items.firstIndex { $0.container == target.container } ?? 0])
     }
 
     /// The sources with these ids, in the order given; a usage error names an unknown id.
@@ -48,19 +56,22 @@ struct InFlightList: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, sources) = try options.sources(diagnostics, json: format == .json)
+        let (targets, lists) = try options.targets(diagnostics, json: format == .json)
         switch format {
         case .json:
-            Output.write(InFlightJSON.render(c, sources).serialized() + "\n")
+            let documents = zip(targets.items, lists).map { ($0, InFlightJSON.render($0.checkpoint, $1)) }
+            Output.write(targets.document(command: "inflight", documents).serialized() + "\n")
         case .text:
-            var table = Table(headers: ["ID", "KIND", "BYTES", "SOURCE"], rightAligned: [2])
-            for s in sources {
-                table.rows.append([s.id, s.kind.rawValue, String(s.length), Terminal.safe(s.name)])
+            var table = Table(headers: targets.headers(["ID", "KIND", "BYTES", "SOURCE"]), rightAligned: targets.rightAligned([2]))
+            for (t, sources) in zip(targets.items, lists) {
+                for s in sources { table.rows.append(targets.row(t, [s.id, s.kind.rawValue, String(s.length), Terminal.safe(s.name)])) }
             }
-            if !sources.isEmpty { Output.write(table.render()) }
-            let total = sources.reduce(0) { $0 + $1.length }
-            Output.write("\(sources.count) source\(sources.count == 1 ? "" : "s"), \(total) byte\(total == 1 ? "" : "s")\n")
+            if !table.rows.isEmpty { Output.write(table.render()) }
+            let all = lists.flatMap { $0 }
+            let total = all.reduce(0) { $0 + $1.length }
+            Output.write("\(all.count) source\(all.count == 1 ? "" : "s"), \(total) byte\(total == 1 ? "" : "s")\n")
         }
+        try targets.finish()
     }
 }
 
@@ -76,7 +87,7 @@ struct InFlightCat: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, sources) = try options.sources(diagnostics)
+        let (c, sources) = try options.sources(diagnostics, command: "inflight cat")
         let source = try options.select([id], from: sources)[0]
         for hole in source.holes {
             diagnostics.warn("\(RawPath.display(options.path)): \(source.id): bytes \(hole.range.lowerBound)-\(hole.range.upperBound) are not in the checkpoint (\(hole.reason.rawValue)); printed as zeros")
@@ -121,7 +132,7 @@ struct InFlightExtract: ParsableCommand {
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let (c, sources) = try options.sources(diagnostics)
+        let (c, sources) = try options.sources(diagnostics, command: "inflight extract")
         let chosen = ids.isEmpty ? sources.filter { $0.length > 0 } : try options.select(ids, from: sources)
         let directory = try SafeOutput.directory(output)
         var handles: [Foundation.FileHandle] = []

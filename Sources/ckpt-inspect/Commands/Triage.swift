@@ -21,6 +21,7 @@ struct TriageCommand: ParsableCommand {
     @Option(name: .long, help: "The container image's root file system: executables neither there nor in the rootfs diff are reported.") var rootfs: String?
     @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
     @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var pods: PodSelection
 
     /// `--min-severity` as a severity; a usage error (one line, exit 2) names a wrong value.
     func minimum() throws -> TriageSeverity {
@@ -43,20 +44,32 @@ struct TriageCommand: ParsableCommand {
     }
 
     func run() throws {
-        // One pass over a compressed archive: the memory the checks read rides on the open.
+        // One pass over a compressed archive: the memory the checks read rides on the open (a pod's
+        // containers are read afterwards, in one batch each).
         let reader = TriageReader()
-        let c = try openCheckpoint(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
-                                   streaming: reader)
-        let report = try withCheckpointErrors { () throws(CheckpointError) in
-            try Triage.run(c, options: .init(showSecrets: showSecrets, rootfs: rootfs.map(RawPath.resolve)), reader: reader)
-        }
-        for note in report.incomplete { diagnostics.warn("\(RawPath.display(path)): \(note)") }
         let minimum = try minimum()
-        switch format {
-        case .json: Output.write(TriageJSON.render(report, minimum: minimum).serialized() + "\n")
-        case .text: Output.write(TriageText.render(report, minimum: minimum, processes: c.processes.count))
+        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+                                       streaming: reader)
+        var documents: [(Target, JSONValue)] = []
+        var found = false
+        for t in targets.items {
+            let report = try withCheckpointErrors { () throws(CheckpointError) in
+                try Triage.run(t.checkpoint, options: .init(showSecrets: showSecrets, rootfs: rootfs.map(RawPath.resolve)), reader: t.streamed ? reader : nil)
+            }
+            let label = t.container.map { "container \(Terminal.safe($0)): " } ?? ""
+            for note in report.incomplete { diagnostics.warn("\(RawPath.display(path)): \(label)\(note)") }
+            found = found || !report.findings(atLeast: .warning).isEmpty
+            switch format {
+            case .json: documents.append((t, TriageJSON.render(report, minimum: minimum)))
+            case .text:
+                if targets.isPod { Output.write((documents.isEmpty ? "" : "\n") + "container \(Terminal.safe(t.container ?? "-"))\n") }
+                documents.append((t, .null))
+                Output.write(TriageText.render(report, minimum: minimum, processes: t.checkpoint.processes.count))
+            }
         }
-        if !report.findings(atLeast: .warning).isEmpty { throw ExitCode(1) }
+        if format == .json { Output.write(targets.document(command: "triage", documents).serialized() + "\n") }
+        try targets.finish()
+        if found { throw ExitCode(1) }
     }
 }
 
