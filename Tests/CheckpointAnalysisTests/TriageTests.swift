@@ -3,8 +3,8 @@ import Checkpoint
 import CheckpointArchive
 import CRIUImages
 import Foundation
-import Synchronization
 import Testing
+import TestSupport
 
 /// Triage on the real fixtures: the forensic ones give exactly the findings their notes describe,
 /// at the addresses the notes give; every other fixture gives nothing at warning or above.
@@ -260,16 +260,6 @@ import Testing
     /// the pass that opens the checkpoint, and the findings are those of the plain archive.
     @Test(arguments: ["podman/nfx-ck.none.tar", "raw/forensic"])
     func compressedArchivesAreReadOnce(fixture: String) throws {
-        final class PassCounter: Sendable {
-            let state = Mutex<(passes: Int, last: UInt64)>((0, 0))
-            var passes: Int { state.withLock { $0.passes } }
-            var reporter: @Sendable (UInt64, UInt64) -> Void {
-                { done, _ in self.state.withLock { s in
-                    if done <= s.last || s.passes == 0 { s.passes += 1 }
-                    s.last = done
-                } }
-            }
-        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("triage-gz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
