@@ -191,5 +191,12 @@ import Testing
         let cat = try CLI.run(["fs", "cat", path, "/data/written.txt"])
         #expect(cat.status == 2 && cat.stderr.hasPrefix("ckpt-inspect: --container: fs cat reads one container;"))
         #expect(try CLI.run(["fs", "cat", "--container", "web", path, "/data/written.txt"]).stdout == "CONTAINER-WRITTEN-FILE-MARKER\n")
+        // The pod's HTML page has each container's triage section.
+        let dir = try ForensicCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = dir.appendingPathComponent("pod.html").path
+        #expect(try CLI.run(["report", path, "-o", html]).status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("id=\"c-0-triage\">Triage</h3><p>0 critical, 0 warning, 0 info") && page.contains("id=\"c-1-triage\">Triage</h3><p>2 critical, 0 warning, 0 info"))
     }
 }
