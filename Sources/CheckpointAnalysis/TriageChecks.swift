@@ -222,11 +222,8 @@ struct TriageContext {
             .joined(separator: " and ")
     }
 
-    /// Reads an engine file (`spec.dump`, `config.dump`) of the archive, if present.
-    func engineFile(_ name: String) -> [UInt8]? {
-        guard let m = try? c.source.member(named: name), let t = try? c.source.resolve(m), t.kind == .file else { return nil }
-        return try? c.source.read(t)
-    }
+    /// An engine file (`spec.dump`, `config.dump`) of the checkpoint, if present.
+    func engineFile(_ name: String) -> [UInt8]? { c.engineFile(name) }
 
     // MARK: - Code outside files (malfind)
 

@@ -7,7 +7,7 @@ import Testing
         try JSONSchema(file: CLI.projectRoot.appendingPathComponent("Schemas/\(name).schema.json").path)
     }
 
-    static let fixtures = ReportCommandTests.checkpoints + ["raw/forensic", "podman/nfx-ck.none.tar"]
+    static let fixtures = ReportCommandTests.checkpoints + ["raw/forensic", "podman/nfx-ck.none.tar", "containerd/nfx-ck.checkpoint-image.oci.tar"]
 
     static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-forensic-\(UUID().uuidString)")
@@ -197,6 +197,9 @@ import Testing
         let html = dir.appendingPathComponent("pod.html").path
         #expect(try CLI.run(["report", path, "-o", html]).status == 0)
         let page = try String(contentsOfFile: html, encoding: .utf8)
-        #expect(page.contains("id=\"c-0-triage\">Triage</h3><p>0 critical, 0 warning, 0 info") && page.contains("id=\"c-1-triage\">Triage</h3><p>2 critical, 0 warning, 0 info"))
+        // The containerd variants' worker ran without seccomp (notes/containerd-nfx-ck.txt): one warning more.
+        let worker = fixture.contains("cri-o") ? "2 critical, 0 warning, 0 info" : "2 critical, 1 warning, 0 info"
+        #expect(page.contains("id=\"c-0-triage\">Triage</h3><p>0 critical, 0 warning, 0 info") && page.contains("id=\"c-1-triage\">Triage</h3><p>\(worker)"))
+        #expect(sections.last?.hasSuffix("\(worker).\n") == true)
     }
 }

@@ -136,6 +136,21 @@ import TestSupport
         #expect(report.findings.allSatisfy { $0.severity == .critical && $0.evidence.image == "checkpoint/mm-\(pid).img" })
     }
 
+    /// notes/containerd-nfx-ck.txt: the same programs under containerd (`inject pid 7: rwx=0x13370000
+    /// len=0x2000 ... rx=0x13390000 len=0x1000`), in a container that ran with "no seccomp" (ctr adds
+    /// it only with --seccomp): the spec read from the image's config blob says so.
+    @Test func containerdCheckpointImage() throws {
+        let notes = try VerifyFixture.text("notes/containerd-nfx-ck.txt")
+        let m = try #require(ForensicNotes.matches(#"inject pid (\d+): rwx=0x([0-9a-f]+) len=0x([0-9a-f]+) .* rx=0x([0-9a-f]+) len=0x([0-9a-f]+)"#, notes).first)
+        let pid = UInt32(m[1])!, rwx = UInt64(m[2], radix: 16)!, rx = UInt64(m[4], radix: 16)!
+        let rwxRange = rwx..<rwx + UInt64(m[3], radix: 16)!, rxRange = rx..<rx + UInt64(m[5], radix: 16)!
+        #expect(notes.contains("**no seccomp**"))
+        let report = try Triage.run(try Checkpoint.open(VerifyFixture.path("containerd/nfx-ck.checkpoint-image.oci.tar")))
+        #expect(Self.keys(report.findings) == [Key(id: "code.rwx", pid: pid, range: rwxRange), Key(id: "code.anonymous-exec", pid: pid, range: rxRange),
+                                               Key(id: "posture.seccomp-disabled", pid: nil, range: nil)])
+        #expect(report.findings("posture.seccomp-disabled").first?.severity == .warning)
+    }
+
     /// No noise: the fixtures that hold nothing suspicious give no finding at warning or above.
     @Test(arguments: ["raw/marker-static", "raw/proc-tree", "raw/fds-sockets", "raw/diff-pair/gen1", "raw/diff-pair/gen2",
                       "raw/incremental/dump", "raw/incremental/pre1", "podman/ck-basic.none.tar", "podman/ck-basic.zstd.tar.zst",
