@@ -66,7 +66,7 @@ import Testing
         let bad = try CLI.run(["triage", "--rootfs", "/nonexistent-root", CLI.fixture("raw/forensic")])
         #expect(bad.status == 2 && bad.stderr == "ckpt-inspect: --rootfs /nonexistent-root: not a directory\n")
         let loud = try CLI.run(["triage", "--min-severity", "loud", CLI.fixture("raw/forensic")])
-        #expect(loud.status == 2 && loud.stderr == "ckpt-inspect: --min-severity loud: not a severity (critical, warning or info)\n")
+        #expect(loud.status == 2 && loud.stderr == "ckpt-inspect: --min-severity loud: not one of: critical, warning, info\n")
     }
 
     @Test func reportHasATriageSection() throws {
@@ -77,7 +77,9 @@ import Testing
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.contains("<h2 id=\"triage\">Triage</h2><p>5 critical, 7 warning, 1 info"))
         #expect(html.contains("<td class=\"sev-critical\">critical</td><td><code>exe.memfd</code></td>"))
-        #expect(!html.contains("DEVFAKEAWSSECRET"))
+        // The triage section masks the secret (the Environment section shows environments as they are).
+        let section = html.components(separatedBy: "<h2 id=\"triage\">").last?.components(separatedBy: "<h2 ").first ?? ""
+        #expect(section.contains("AWS_SECRET_ACCESS_KEY looks like a credential") && !section.contains("DEVFAKEAWSSECRET"))
     }
 
     @Test func inflightListCatExtract() throws {

@@ -107,11 +107,11 @@ struct FSList: ParsableCommand {
     @OptionGroup var options: FSOptions
     @Argument(help: "Only this path and what is below it (a path in the container, e.g. /data).") var prefix: String = "/"
     @Flag(name: .long, help: "Also list entries shadowed by a deeper mount.") var all = false
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let (targets, lists) = try options.targets(diagnostics, json: format == .json)
+        let format = output.format
+        let (targets, lists) = try options.targets(output.diagnostics, json: format == .json)
         let under = FSPath.bytes(prefix)
         var table = Table(headers: targets.headers(["MODE", "SIZE", "MODIFIED (UTC)", "LAYER", "PATH"]), rightAligned: targets.rightAligned([1]))
         var documents: [(Target, JSONValue)] = []
@@ -143,7 +143,7 @@ struct FSList: ParsableCommand {
         case .json:
             Output.write(targets.document(command: "fs", documents).serialized() + "\n")
         case .text:
-            if !table.rows.isEmpty { Output.write(table.render()) }
+            if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
             var summary = "\(shownCount) entr\(shownCount == 1 ? "y" : "ies")"
             if hiddenCount > 0 { summary += ", \(hiddenCount) shadowed not shown (--all)" }
             Output.write(summary + "\n")

@@ -14,14 +14,14 @@ struct InFlight: ParsableCommand {
 /// Options shared by the `inflight` subcommands: the checkpoint.
 struct InFlightOptions: ParsableArguments {
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
+    @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
 }
 
 extension InFlightOptions {
     /// Opens the checkpoint (every selected container of a pod) and lists each one's sources.
     func targets(_ diagnostics: DiagnosticOptions, json: Bool = false) throws -> (Targets, [[InFlightData]]) {
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
+        let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path, json: json), diagnostics: diagnostics)
         let sources = try targets.items.map { t in try withCheckpointErrors { () throws(CheckpointError) in try t.checkpoint.inFlightData() } }
         return (targets, sources)
     }
@@ -38,8 +38,7 @@ extension InFlightOptions {
         try ids.map { id in
             guard let s = sources.first(where: { $0.id == id }) else {
                 let known = sources.map(\.id).joined(separator: ", ")
-                Output.error("\(RawPath.display(path)): no in-flight source \(id) (sources: \(known.isEmpty ? "none" : known))")
-                throw ExitCode.usage
+                throw UsageError(RawPath.display(path), "no in-flight source \(id) (sources: \(known.isEmpty ? "none" : known))")
             }
             return s
         }
@@ -52,11 +51,11 @@ struct InFlightList: ParsableCommand {
         abstract: "List the in-flight sources: id, kind, bytes, and who holds them.")
 
     @OptionGroup var options: InFlightOptions
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let (targets, lists) = try options.targets(diagnostics, json: format == .json)
+        let format = output.format
+        let (targets, lists) = try options.targets(output.diagnostics, json: format == .json)
         switch format {
         case .json:
             let documents = zip(targets.items, lists).map { ($0, InFlightJSON.render($0.checkpoint, $1)) }
@@ -66,7 +65,7 @@ struct InFlightList: ParsableCommand {
             for (t, sources) in zip(targets.items, lists) {
                 for s in sources { table.rows.append(targets.row(t, [s.id, s.kind.rawValue, String(s.length), Terminal.safe(s.name)])) }
             }
-            if !table.rows.isEmpty { Output.write(table.render()) }
+            if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
             let all = lists.flatMap { $0 }
             let total = all.reduce(0) { $0 + $1.length }
             Output.write("\(all.count) source\(all.count == 1 ? "" : "s"), \(total) byte\(total == 1 ? "" : "s")\n")

@@ -15,30 +15,24 @@ struct TriageCommand: ParsableCommand {
         """)
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-    @Option(name: .long, help: "Show findings of this severity and above: info, warning or critical.") var minSeverity: String = "info"
+    @Option(name: .long, help: "Show findings of this severity and above.") var minSeverity: SeverityChoice = .info
     @Flag(name: .long, help: "Show the values of variables that look like credentials.") var showSecrets = false
     @Option(name: .long, help: "The container image's root file system: executables neither there nor in the rootfs diff are reported.") var rootfs: String?
-    @Option(name: .long, help: "A separate archive or directory with the parent (pre-dump) images.") var previous: String?
-    @OptionGroup var diagnostics: DiagnosticOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
 
-    /// `--min-severity` as a severity; a usage error (one line, exit 2) names a wrong value.
-    func minimum() throws -> TriageSeverity {
-        guard let s = TriageSeverity(rawValue: minSeverity) else {
-            Output.error("--min-severity \(minSeverity): not a severity (critical, warning or info)")
-            throw ExitCode.usage
-        }
-        return s
-    }
+    var diagnostics: DiagnosticOptions { output.diagnostics }
+    var format: OutputFormat { output.format }
+
+    /// `--min-severity` as a severity.
+    func minimum() -> TriageSeverity { TriageSeverity(rawValue: minSeverity.rawValue)! }
 
     func validate() throws {
-        _ = try minimum()
         if let rootfs {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: RawPath.resolve(rootfs), isDirectory: &isDirectory), isDirectory.boolValue else {
-                Output.error("--rootfs \(rootfs): not a directory")
-                throw ExitCode.usage
+                throw UsageError(option: "--rootfs", value: rootfs, "not a directory")
             }
         }
     }
@@ -47,8 +41,8 @@ struct TriageCommand: ParsableCommand {
         // One pass over a compressed archive: the memory the checks read rides on the open (a pod's
         // containers are read afterwards, in one batch each).
         let reader = TriageReader()
-        let minimum = try minimum()
-        let targets = try pods.targets(path, previous: previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
+        let minimum = minimum()
+        let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path, json: format == .json), diagnostics: diagnostics,
                                        streaming: reader)
         var documents: [(Target, JSONValue)] = []
         var found = false
@@ -64,7 +58,7 @@ struct TriageCommand: ParsableCommand {
             case .text:
                 if targets.isPod { Output.write((documents.isEmpty ? "" : "\n") + "container \(Terminal.safe(t.container ?? "-"))\n") }
                 documents.append((t, .null))
-                Output.write(TriageText.render(report, minimum: minimum, processes: t.checkpoint.processes.count))
+                Output.write(TriageText.render(report, minimum: minimum, processes: t.checkpoint.processes.count, style: output.style))
             }
         }
         if format == .json { Output.write(targets.document(command: "triage", documents).serialized() + "\n") }
@@ -73,6 +67,11 @@ struct TriageCommand: ParsableCommand {
     }
 }
 
+
+/// `--min-severity`: the severities, most urgent first.
+enum SeverityChoice: String, OptionChoice {
+    case critical, warning, info
+}
 
 /// JSON of `triage` (schema: Schemas/triage.schema.json).
 enum TriageJSON {
@@ -141,14 +140,15 @@ enum TriageText {
         return parts.joined(separator: "  ")
     }
 
-    static func render(_ r: TriageReport, minimum: TriageSeverity, processes: Int) -> String {
+    static func render(_ r: TriageReport, minimum: TriageSeverity, processes: Int, style: Style = Style(.never)) -> String {
         var out = "triage \(Terminal.safe(RawPath.display(r.path))): \(processes) process\(processes == 1 ? "" : "es"), \(r.checks.count) checks\n"
         for severity in TriageSeverity.allCases where severity <= minimum {
             let group = r.findings.filter { $0.severity == severity }
             guard !group.isEmpty else { continue }
-            out += "\n\(severity.rawValue.uppercased()) (\(group.count))\n"
+            let heading = "\(severity.rawValue.uppercased()) (\(group.count))"
+            out += "\n" + (severity == .critical ? style.red(style.bold(heading)) : severity == .warning ? style.yellow(style.bold(heading)) : style.bold(heading)) + "\n"
             for f in group {
-                out += "  \(f.id)  \(evidenceLine(f.evidence))\n"
+                out += "  \(style.bold(f.id))  \(evidenceLine(f.evidence))\n"
                 out += "      \(Terminal.safe(f.message))\n"
                 if let bytes = f.evidence.firstBytes, !bytes.isEmpty {
                     out += "      first bytes: " + bytes.prefix(16).map { String(format: "%02x", $0) }.joined(separator: " ") + (bytes.count > 16 ? " ..." : "") + "\n"
