@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
-        .testTarget(name: "CheckpointAnalysisTests", dependencies: ["CheckpointAnalysis", "Checkpoint", "CheckpointArchive", "CRIUImages"], swiftSettings: settings),
+        .testTarget(name: "CheckpointAnalysisTests", dependencies: ["CheckpointAnalysis", "Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect"), "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),
         // libprotobuf-c as a differential oracle (tests only; no product depends on it). The C in

@@ -103,6 +103,8 @@ public struct ContainerdCheckpointImage: Hashable, Sendable, Codable {
         public static let runtimeOptions = "application/vnd.containerd.container.checkpoint.runtime.options+proto"
         /// The rw layer (also the base image's layers).
         public static let gzipLayer = "application/vnd.oci.image.layer.v1.tar+gzip"
+        /// The layer media types whose first descriptor is the container's rw layer (its rootfs diff).
+        static let layers: Set<String> = [gzipLayer, "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+zstd"]
         /// An OCI image index.
         public static let index = "application/vnd.oci.image.index.v1+json"
         /// An OCI image manifest.
@@ -185,7 +187,7 @@ extension ContainerdCheckpointImage {
                 } catch let error as CheckpointError {
                     throw error
                 } catch {}
-            case MediaType.gzipLayer, "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+zstd":
+            case _ where MediaType.layers.contains(mediaType):
                 if parts.rootfsDiff == nil { parts.rootfsDiff = (layout, try blob(digest, at)) }
             case MediaType.manifest, "application/vnd.docker.distribution.manifest.v2+json":
                 info.baseImageManifest = digest

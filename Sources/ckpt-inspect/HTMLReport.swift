@@ -1,4 +1,5 @@
 import Checkpoint
+import CheckpointAnalysis
 import CheckpointArchive
 import CRIUImages
 import Foundation
@@ -33,7 +34,7 @@ enum HTMLReport {
     ul.tree{list-style:none;padding-left:18px;margin:4px 0}ul.tree li{margin:2px 0}.pid{color:#57606a}.comm{font-weight:600}
     .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
     .dumped{fill:#2da44e;background:#2da44e}.parent{fill:#0969da;background:#0969da}.hole{fill:#d0d7de;background:#d0d7de}.lazy{fill:#bf8700;background:#bf8700}
-    .sev-error{color:#cf222e;font-weight:600}.sev-warning{color:#9a6700}.sev-info{color:#57606a}
+    .sev-error{color:#cf222e;font-weight:600}.sev-critical{color:#cf222e;font-weight:600}.sev-warning{color:#9a6700}.sev-info{color:#57606a}
     svg text{font:11px ui-monospace,monospace;fill:#1f2328}
     """
 
@@ -76,6 +77,26 @@ enum HTMLReport {
         return svg + "</svg>"
     }
 
+    /// The triage section: every finding with its evidence, critical first.
+    static func triage(_ r: TriageReport) -> String {
+        var h = "<h2 id=\"triage\">Triage</h2>"
+        let counts = TriageSeverity.allCases.map { s in "\(r.findings.filter { $0.severity == s }.count) \(s.rawValue)" }
+        h += "<p>\(escape(counts.joined(separator: ", "))); \(r.checks.count) checks ran (<code>ckpt-inspect triage</code>).</p>"
+        if !r.findings.isEmpty {
+            h += "<table><tr><th>Severity</th><th>Check</th><th>Finding</th><th>Evidence</th></tr>"
+            for f in r.findings {
+                var evidence = escape(TriageText.evidenceLine(f.evidence))
+                if let bytes = f.evidence.firstBytes, !bytes.isEmpty {
+                    evidence += "<br>first bytes: " + escape(bytes.prefix(16).map { String(format: "%02x", $0) }.joined(separator: " "))
+                }
+                h += "<tr><td class=\"sev-\(escape(f.severity.rawValue))\">\(escape(f.severity.rawValue))</td><td><code>\(escape(f.id))</code></td><td>\(escape(f.message))</td><td class=\"mono\">\(evidence)</td></tr>"
+            }
+            h += "</table>"
+        }
+        for note in r.incomplete { h += "<p class=\"sev-info\">Not checked: \(escape(note))</p>" }
+        return h
+    }
+
     /// Who made the page and from what: the tool's version, when, and the SHA-256 of every input file.
     struct Provenance {
         var toolVersion: String
@@ -103,7 +124,7 @@ enum HTMLReport {
     }
 
     static func render(_ c: Checkpoint, findings: [(severity: String, id: String, message: String)], strings: [UInt32: ProcessStrings],
-                       provenance: Provenance) -> String {
+                       provenance: Provenance, triage: TriageReport? = nil) -> String {
         let e = c.engine
         let title = escape(e.containerName ?? RawPath.display(c.path))
         var h = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Checkpoint report: \(title)</title><style>\(css)</style></head><body>"
@@ -123,6 +144,8 @@ enum HTMLReport {
         for missing in c.missingParents { row("Missing parent", RawPath.display(missing.description)) }
         if let damage = c.damage { row("Damaged archive", RawPath.display(damage.description)) }
         h += "</table>"
+
+        if let triage { h += Self.triage(triage) }
 
         h += "<h2 id=\"processes\">Process tree</h2>"
         let pids = Set(c.processes.map(\.pid))

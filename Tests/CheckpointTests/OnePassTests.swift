@@ -1,24 +1,12 @@
 import CheckpointArchive
 import Foundation
-import Synchronization
 import Testing
+import TestSupport
 @testable import Checkpoint
 
 /// One pass over a compressed archive per command: page reads ride on the pass that opens it.
 @Suite("One pass")
 struct OnePassTests {
-    /// Counts the passes over an archive: the progress reporter restarts from 0 with each one.
-    final class PassCounter: Sendable {
-        let state = Mutex<(passes: Int, last: UInt64)>((0, 0))
-        var passes: Int { state.withLock { $0.passes } }
-        var reporter: @Sendable (UInt64, UInt64) -> Void {
-            { done, _ in self.state.withLock { s in
-                if done <= s.last || s.passes == 0 { s.passes += 1 }
-                s.last = done
-            } }
-        }
-    }
-
     static func strings(_ path: String, previous: String? = nil) throws -> (strings: [ProcessStrings], passes: Int) {
         let counter = PassCounter()
         let reader = ProcessStringsReader()

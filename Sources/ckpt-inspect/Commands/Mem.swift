@@ -87,12 +87,21 @@ func failOnDamage(_ c: Checkpoint, holes: [MemorySegment], pid: UInt32) throws {
 /// `hexdump -C` style: 16 bytes a line, `*` for repeated lines, ASCII column; holes named.
 enum Hexdump {
     static func render(_ segments: [MemorySegment]) -> String {
+        render(pieces: segments.map { ($0.address, $0.length, $0.bytes, $0.hole?.rawValue) })
+    }
+
+    /// Bytes from offset `address` (in-flight data, files).
+    static func render(_ bytes: [UInt8], address: UInt64 = 0) -> String {
+        render(pieces: [(address, UInt64(bytes.count), bytes, nil)])
+    }
+
+    static func render(pieces: [(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: String?)]) -> String {
         var out = ""
         var previousLine: [UInt8]?
         var starred = false
-        for s in segments {
+        for s in pieces {
             guard let bytes = s.bytes else {
-                out += String(format: "%016llx  <%@: %llu bytes not in the checkpoint>\n", s.address, s.hole?.rawValue ?? "?", s.length)
+                out += String(format: "%016llx  <%@: %llu bytes not in the checkpoint>\n", s.address, s.hole ?? "?", s.length)
                 previousLine = nil
                 starred = false
                 continue

@@ -243,7 +243,8 @@ enum PodHTML {
                 let strings = Target(container: c.name, checkpoint: checkpoint).strings(nil, environment: false)
                 // The pod's page names its inputs once, at the top.
                 let inner = HTMLReport.Provenance(toolVersion: provenance.toolVersion, analysed: provenance.analysed, inputs: [])
-                h += embedded(HTMLReport.render(checkpoint, findings: findings, strings: strings, provenance: inner), prefix: "c-" + String(c.index))
+                let triage = try? Triage.run(checkpoint)
+                h += embedded(HTMLReport.render(checkpoint, findings: findings, strings: strings, provenance: inner, triage: triage), prefix: "c-" + String(c.index))
             } else if let error = c.error {
                 h += "<p class=\"sev-error\">\(escape(RawPath.display(error.description)))</p>"
             }

@@ -7,7 +7,7 @@ import Foundation
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find every place a string or pattern occurs in the dumped memory of all processes and shared memory.",
-        discussion: "Only pages the checkpoint holds are searched (pages that were never dumped are not fabricated as zeros). Matches across page and VMA boundaries are found. Shared memory is searched once and each hit lists every process that maps it.")
+        discussion: "Only pages the checkpoint holds are searched (pages that were never dumped are not fabricated as zeros). Matches across page and VMA boundaries are found. Shared memory is searched once and each hit lists every process that maps it. The data CRIU saved outside memory is searched too (TCP queues, pipe buffers, socket queues, ghost files, unmapped memfds: see `inflight`), each hit named by its source; --no-in-flight leaves it out.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Argument(help: "The pattern: a literal string unless --hex, --utf16 or --regex.") var pattern: String
@@ -21,6 +21,7 @@ struct Search: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Show at most this many hits (the others are counted).",
             transform: { try Parse.number($0, in: 1...Int.max) })
     var maxHits: Int = 10_000
+    @Flag(name: .long, help: "Search only memory, not the data saved outside it (TCP queues, pipe buffers, socket queues, ghost files, memfds).") var noInFlight = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var source: PreviousOption
     @OptionGroup var pods: PodSelection
@@ -112,6 +113,13 @@ struct Search: ParsableCommand {
         }
         let hits = found.hits
         for (pid, error) in found.unreadable { diagnostics.warn("pid \(pid) not searched: " + error.description) }
+        // The data saved outside memory, when the memory hits leave room under --max-hits.
+        let inFlight: [InFlightHit] = noInFlight || hits.count >= maxHits ? [] : try withCheckpointErrors { () throws(CheckpointError) in
+            var rest = search
+            rest.maxHits = maxHits - hits.count
+            return try rest.runInFlight(in: c)
+        }
+        let inFlightContexts = try Self.contexts(of: inFlight, in: c, context: context)
         // Context bytes of every hit, read in one batch (one pass over a compressed archive).
         var contexts: [Int: [MemorySegment]] = [:]
         if context > 0 {
@@ -150,9 +158,19 @@ struct Search: ParsableCommand {
                 }
                 return .object(pairs)
             }
+            let others: [JSONValue] = inFlight.enumerated().map { i, h in
+                var pairs: [(String, JSONValue)] = [
+                    ("source", .string(h.source.id)), ("kind", .string(h.source.kind.rawValue)), ("name", .string(h.source.name)),
+                    ("offset", .int(h.offset)),
+                    ("match", .string(Terminal.safe(String(decoding: h.match, as: UTF8.self)))),
+                    ("match_hex", .string(h.match.map { String(format: "%02x", $0) }.joined())),
+                ]
+                if let bytes = inFlightContexts[i] { pairs.append(("context_hex", .string(bytes.map { String(format: "%02x", $0) }.joined()))) }
+                return .object(pairs)
+            }
             document = .object([("schema", .string("ckpt-inspect/search/v2")), ("pattern", .string(pattern)),
                                 ("hits", .array(items)), ("total", .int(found.total)),
-                                ("truncated", .bool(found.isTruncated)), ("max_hits", .int(maxHits))])
+                                ("truncated", .bool(found.isTruncated)), ("max_hits", .int(maxHits)), ("in_flight", .array(others))])
         case .text:
             let style = output.style
             for (i, h) in hits.enumerated() {
@@ -168,7 +186,30 @@ struct Search: ParsableCommand {
             if found.isTruncated {
                 Output.write(prefix + "\(found.total - hits.count) more not shown (\(plural(found.total, "hit")) in all; --max-hits \(maxHits))\n")
             }
+            for (i, h) in inFlight.enumerated() {
+                Output.write(prefix + "\(Terminal.safe(h.source.name)) +0x\(String(h.offset, radix: 16))  \"" + style.red(Terminal.safe(String(decoding: h.match, as: UTF8.self))) + "\"\n")
+                if let bytes = inFlightContexts[i] {
+                    let start = h.offset >= UInt64(context) ? h.offset - UInt64(context) : 0
+                    Output.write(Hexdump.render(bytes, address: start))
+                }
+            }
         }
-        return (hits.isEmpty, document)
+        return (hits.isEmpty && inFlight.isEmpty, document)
+    }
+
+    /// The bytes around each in-flight hit (sources up to 64 MiB are read, each once).
+    static func contexts(of hits: [InFlightHit], in c: Checkpoint, context: Int) throws -> [Int: [UInt8]] {
+        guard context > 0 else { return [:] }
+        var bytesOf: [String: [UInt8]] = [:]
+        var out: [Int: [UInt8]] = [:]
+        for (i, h) in hits.enumerated() where h.source.length <= 64 << 20 {
+            if bytesOf[h.source.id] == nil {
+                bytesOf[h.source.id] = try withCheckpointErrors { () throws(CheckpointError) in try c.readInFlightData(h.source) }
+            }
+            let bytes = bytesOf[h.source.id]!
+            let start = Int(h.offset) >= context ? Int(h.offset) - context : 0
+            out[i] = Array(bytes[start..<min(bytes.count, Int(h.offset) + h.match.count + context)])
+        }
+        return out
     }
 }
