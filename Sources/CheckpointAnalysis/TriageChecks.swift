@@ -676,3 +676,15 @@ struct TriageContext {
         return out
     }
 }
+
+extension Triage {
+    /// An environment entry (`NAME=VALUE`) as a report shows it: the value masked when the entry looks
+    /// like a credential (cloud keys, tokens, passwords: the rules of `env.credential`), unless
+    /// `showSecrets`.
+    public static func maskingCredentials(_ entry: String, showSecrets: Bool = false) -> String {
+        guard !showSecrets, let equals = entry.firstIndex(of: "=") else { return entry }
+        let name = String(entry[..<equals]), value = String(entry[entry.index(after: equals)...])
+        guard TriageContext.credentialReason(name: name, value: value) != nil else { return entry }
+        return "\(name)=(masked, \(value.count) characters)"
+    }
+}

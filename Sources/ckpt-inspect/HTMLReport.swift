@@ -124,7 +124,7 @@ enum HTMLReport {
     }
 
     static func render(_ c: Checkpoint, findings: [(severity: String, id: String, message: String)], strings: [UInt32: ProcessStrings],
-                       provenance: Provenance, triage: TriageReport? = nil) -> String {
+                       provenance: Provenance, triage: TriageReport? = nil, showSecrets: Bool = false) -> String {
         let e = c.engine
         let title = escape(e.containerName ?? RawPath.display(c.path))
         var h = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Checkpoint report: \(title)</title><style>\(css)</style></head><body>"
@@ -165,14 +165,15 @@ enum HTMLReport {
         h += "<h2 id=\"environment\">Environment</h2>"
         if !e.processEnv.isEmpty {
             h += "<h3>Of the container's process, as the engine started it (spec.dump)</h3><table>"
-            for v in e.processEnv { h += "<tr><td class=\"mono\">\(escape(v))</td></tr>" }
+            for v in e.processEnv { h += "<tr><td class=\"mono\">\(escape(Triage.maskingCredentials(v, showSecrets: showSecrets)))</td></tr>" }
             h += "</table>"
         }
         for p in c.processes {
             h += "<h3>[\(p.pid)] \(escape(p.command)), read from its memory</h3>"
             if let env = strings[p.pid]?.environment {
                 if env.isEmpty { h += "<p>Empty: the process has no environment variables.</p>" } else {
-                    h += "<table>" + env.map { "<tr><td class=\"mono\">\(escape($0))</td></tr>" }.joined() + "</table>"
+                    // Values that look like credentials are masked (env.credential's rules) unless --show-secrets.
+                    h += "<table>" + env.map { "<tr><td class=\"mono\">\(escape(Triage.maskingCredentials($0, showSecrets: showSecrets)))</td></tr>" }.joined() + "</table>"
                 }
             } else {
                 h += "<p>Not shown: the pages of its environment are \(escape(Inspect.missing(strings[p.pid]?.environmentHole)))</p>"

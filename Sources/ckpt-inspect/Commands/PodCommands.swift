@@ -177,7 +177,7 @@ extension HTMLReportCommand {
         let verification = PodVerifier.verify(pod)
         let provenance = HTMLReport.Provenance(toolVersion: CkptInspect.toolVersion, analysed: Date(),
                                                inputs: path == "-" ? [("stdin", nil)] : InputDigests.inputs(RawPath.resolve(path), shown: path))
-        let html = PodHTML.render(pod, selected: targets.selected, verification: verification, provenance: provenance)
+        let html = PodHTML.render(pod, selected: targets.selected, verification: verification, provenance: provenance, showSecrets: showSecrets)
         try SafeOutput.write(Data(html.utf8), to: output, force: force)
         Output.write("wrote \(output) (\(Size.text(UInt64(html.utf8.count))))\n")
         try targets.finish()
@@ -188,7 +188,7 @@ extension HTMLReportCommand {
 enum PodHTML {
     static func escape(_ s: String) -> String { HTMLReport.escape(s) }
 
-    static func render(_ pod: PodCheckpoint, selected: [String], verification: PodVerificationReport, provenance: HTMLReport.Provenance) -> String {
+    static func render(_ pod: PodCheckpoint, selected: [String], verification: PodVerificationReport, provenance: HTMLReport.Provenance, showSecrets: Bool = false) -> String {
         let p = pod.pod
         let title = "Pod checkpoint report: " + PodText.label(pod)
         var h = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title><style>\(HTMLReport.css)"
@@ -244,7 +244,7 @@ enum PodHTML {
                 // The pod's page names its inputs once, at the top.
                 let inner = HTMLReport.Provenance(toolVersion: provenance.toolVersion, analysed: provenance.analysed, inputs: [])
                 let triage = try? Triage.run(checkpoint)
-                h += embedded(HTMLReport.render(checkpoint, findings: findings, strings: strings, provenance: inner, triage: triage), prefix: "c-" + String(c.index))
+                h += embedded(HTMLReport.render(checkpoint, findings: findings, strings: strings, provenance: inner, triage: triage, showSecrets: showSecrets), prefix: "c-" + String(c.index))
             } else if let error = c.error {
                 h += "<p class=\"sev-error\">\(escape(RawPath.display(error.description)))</p>"
             }

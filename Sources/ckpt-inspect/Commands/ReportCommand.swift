@@ -13,6 +13,7 @@ struct HTMLReportCommand: ParsableCommand {
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @Option(name: [.short, .long], help: "The HTML file to write (refuses to overwrite without --force).") var output: String
     @Flag(name: .long, help: "Overwrite the output file.") var force = false
+    @Flag(name: .long, help: "Show the values of environment variables that look like credentials (masked by default).") var showSecrets = false
     @OptionGroup var source: PreviousOption
     @OptionGroup var diagnostics: DiagnosticOptions
     @OptionGroup var pods: PodSelection
@@ -37,7 +38,8 @@ struct HTMLReportCommand: ParsableCommand {
         var inputs = path == "-" ? [(name: "stdin", sha256: String?.none)] : InputDigests.inputs(RawPath.resolve(path), shown: path)
         if let previous { inputs += InputDigests.inputs(RawPath.resolve(previous), shown: previous) }
         let html = HTMLReport.render(c, findings: findings, strings: strings,
-                                     provenance: .init(toolVersion: CkptInspect.toolVersion, analysed: Date(), inputs: inputs), triage: triage)
+                                     provenance: .init(toolVersion: CkptInspect.toolVersion, analysed: Date(), inputs: inputs), triage: triage,
+                                     showSecrets: showSecrets)
         try SafeOutput.write(Data(html.utf8), to: output, force: force)
         Output.write("wrote \(output) (\(Size.text(UInt64(html.utf8.count))))\n")
     }
