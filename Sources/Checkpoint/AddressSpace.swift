@@ -1,5 +1,14 @@
 import CheckpointArchive
 public import CRIUImages
+internal import Synchronization
+
+/// The address spaces a checkpoint has built, by pid (nil: no address space), shared by its copies.
+final class AddressSpaceCache: Sendable {
+    private let spaces = Mutex<[UInt32: AddressSpace?]>([:])
+
+    func lookup(_ pid: UInt32) -> AddressSpace?? { spaces.withLock { $0[pid] } }
+    func store(_ pid: UInt32, _ space: AddressSpace?) { spaces.withLock { $0[pid] = .some(space) } }
+}
 
 /// What a VMA is, for reports and filters.
 public enum VMAKind: String, Hashable, Sendable, CaseIterable, Codable {
@@ -153,6 +162,14 @@ extension Checkpoint {
 
     /// The address space of a process; nil for zombies and processes without `mm-<pid>.img`.
     public func addressSpace(_ pid: UInt32) throws(CheckpointError) -> AddressSpace? {
+        // Built once per process: reports, plans and searches ask for the same spaces many times.
+        if let known = spaces.lookup(pid) { return known }
+        let space = try buildAddressSpace(pid)
+        spaces.store(pid, space)
+        return space
+    }
+
+    func buildAddressSpace(_ pid: UInt32) throws(CheckpointError) -> AddressSpace? {
         guard let process = process(pid) else { return nil }
         guard let mm = process.memory else {
             guard processTree == .preDump, let pages = try pageIndex(pagemap: "pagemap-\(pid).img") else { return nil }
@@ -216,7 +233,11 @@ extension Checkpoint {
         var pids: [UInt32] = []
         var shared: [UInt64] = []
         for (owner, name) in ownPagemaps {
-            guard let index = try? pageIndex(pagemap: name) else { continue }
+            // A process's index through its (cached) address space, which every report builds anyway.
+            let found: PageIndex?
+            if case .process(let pid) = owner, let space = (try? addressSpace(pid)) ?? nil { found = space.pages }
+            else { found = try? pageIndex(pagemap: name) }
+            guard let index = found else { continue }
             let missing = index.counts.missingParent
             guard missing > 0 else { continue }
             pages += missing

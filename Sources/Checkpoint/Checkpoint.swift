@@ -179,6 +179,8 @@ public struct Checkpoint: Sendable {
     /// Built by a pass still running (``PageStreamConsumer``): pages files not reached yet are not
     /// in the source, so page indexes are built from the pagemaps alone.
     var isProvisional = false
+    /// Address spaces built so far (``addressSpace(_:)``).
+    let spaces = AddressSpaceCache()
 
     /// Where the process list of a checkpoint came from.
     public enum ProcessTreeSource: String, Hashable, Sendable, Codable {

@@ -12,6 +12,9 @@ struct Loader {
     var ociAnnotations: [String: String]?
     /// Images that are present but could not be read, with the located error.
     var unreadableImages: [String: String] = [:]
+    /// For a pass still running (a ``PageStreamConsumer``'s plan): the facts a plan does not need
+    /// (the version estimate, the missing parents' accounting) are not worked out.
+    var provisional = false
     /// Parts kept outside `source` (containerd's checkpoint image).
     var parts = EngineParts()
 
@@ -397,7 +400,7 @@ struct Loader {
                 version = (String(log[range.upperBound...].prefix { $0 != " " && $0 != "\n" }), name, false)
             }
         }
-        if version == nil, let guess = Self.estimateVersion(images: images, names: names) {
+        if version == nil, !provisional, let guess = Self.estimateVersion(images: images, names: names) {
             version = (">= " + guess.version, guess.field, true)
         }
         let arch = architecture.map(\.machineName)
@@ -419,7 +422,8 @@ struct Loader {
             deletedFiles: deleted, descriptors: descriptors, rootfsDiff: rootfsDiff, devshm: devshm, volumes: volumes,
             tmpfs: tmpfs, sizes: sizes, facts: facts, warnings: warnings, parents: parents, unreadableImages: unreadableImages,
             processTree: treeSource, imageLayout: parts.imageLayout)
-        checkpoint.missingParents = checkpoint.findMissingParents(link: parentGap.link, reason: parentGap.reason)
+        checkpoint.isProvisional = provisional
+        if !provisional { checkpoint.missingParents = checkpoint.findMissingParents(link: parentGap.link, reason: parentGap.reason) }
         return checkpoint
     }
 

@@ -119,9 +119,9 @@ final class Rider<Consumer: PageStreamConsumer> {
                 var loader: Loader
                 if let own { loader = Loader(path: own.path, source: own, previous: soFar(), options: options) }
                 else { let so = soFar(); loader = Loader(path: so.path, source: so, previous: nil, options: options) }
-                guard var built = try? loader.load() else { return nil }
                 // The pass has not reached the set's other pages files yet: their sizes are unknown.
-                built.isProvisional = true
+                loader.provisional = true
+                guard let built = try? loader.load() else { return nil }
                 provisional = built
                 checkpoint = built
                 set = setOf(built)
