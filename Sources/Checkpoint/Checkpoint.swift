@@ -178,7 +178,7 @@ public struct Checkpoint: Sendable {
     public let processTree: ProcessTreeSource
     /// Built by a pass still running (``PageStreamConsumer``): pages files not reached yet are not
     /// in the source, so page indexes are built from the pagemaps alone.
-    var isProvisional = false
+    package var isProvisional = false
 
     /// Where the process list of a checkpoint came from.
     public enum ProcessTreeSource: String, Hashable, Sendable, Codable {
