@@ -157,9 +157,9 @@ public struct YARAError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The compiler's message.
         public var message: String
 
-        /// `file: line N: rule R: message`.
+        /// `file: line N: rule R: message` (`warning: message` for a warning).
         public var description: String {
-            [file, line.map { "line \($0)" }, rule.map { "rule \($0)" }, message].compactMap { $0 }.joined(separator: ": ")
+            [file, line.map { "line \($0)" }, rule.map { "rule \($0)" }, (isError ? "" : "warning: ") + message].compactMap { $0 }.joined(separator: ": ")
         }
     }
 

@@ -66,6 +66,21 @@ import Testing
             """)
     }
 
+    /// README's section "YARA rules": its rules file, run on the fixture, prints its example exactly.
+    @Test func readmeExample() throws {
+        let readme = try String(contentsOf: CLI.projectRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "\n## YARA rules\n").dropFirst().first?.components(separatedBy: "\n## ").first)
+        let rules = try #require(section.components(separatedBy: "```yara\n").dropFirst().first?.components(separatedBy: "```").first)
+        #expect(rules == Self.forensicRules)
+        let text = try #require(section.components(separatedBy: "```text\n").dropFirst().first?.components(separatedBy: "```").first)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.first == "$ ckpt-inspect yara forensic.yar Fixtures/raw/forensic")
+        let dir = try Self.rulesDirectory(rules)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try CLI.run(["yara", dir.appendingPathComponent("rules.yar").path, CLI.fixture("raw/forensic")])
+        #expect(result.stdout == lines.dropFirst().joined(separator: "\n"))
+    }
+
     /// Exit status as yara's: 0 matched, 1 nothing matched, 2 errors; errors name the file and line.
     @Test func exitStatusAndErrors() throws {
         let dir = try Self.rulesDirectory()

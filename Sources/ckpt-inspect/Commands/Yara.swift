@@ -30,6 +30,7 @@ struct Yara: ParsableCommand {
     var maxMatches: Int = 1000
     @OptionGroup var source: PreviousOption
     @OptionGroup var mapped: RootfsOption
+    @OptionGroup var sizes: SizeOptions
     @OptionGroup var output: OutputOptions
 
     var diagnostics: DiagnosticOptions { output.diagnostics }
@@ -73,11 +74,11 @@ struct Yara: ParsableCommand {
                 throw ExitCode.usage
             }
             let compiled = try YARARules(compiling: sources)
-            for warning in compiled.warnings { diagnostics.warn("warning: \(warning)") }
+            for warning in compiled.warnings { diagnostics.warn(warning.description) }
             return compiled
         } catch let error as YARAError {
             if error.code == .compile {
-                for d in error.diagnostics { Output.error(d.isError ? d.description : "warning: \(d)") }
+                for d in error.diagnostics { Output.error(d.description) }
                 if !error.diagnostics.contains(where: \.isError) { Output.error(error.description) }
             } else {
                 Output.error(error.description)
@@ -116,7 +117,7 @@ struct Yara: ParsableCommand {
         let ruleFiles = ([rules] + moreRules).map { Self.source($0).displayName }
         switch format {
         case .json: Output.write(Self.json(report, checkpoint: path, rules: ruleFiles).serialized() + "\n")
-        case .text: Output.write(Self.text(report))
+        case .text: Output.write(Self.text(report, sizes: sizes, maxMatches: maxMatches))
         }
         for problem in report.problems {
             if problem.severity == .error { Output.error("\(path): \(problem)") } else { diagnostics.warn("\(path): \(problem)") }
@@ -153,7 +154,7 @@ struct Yara: ParsableCommand {
         }
     }
 
-    static func text(_ report: YARAReport) -> String {
+    static func text(_ report: YARAReport, sizes: SizeOptions, maxMatches: Int) -> String {
         var out = ""
         for m in report.matches {
             var line = m.rule
@@ -172,13 +173,15 @@ struct Yara: ParsableCommand {
                 if let origin = s.origin { text += " not in the checkpoint: " + Terminal.safe(origin.description) }
                 out += text + "\n"
             }
-            if m.stringMatchCount > m.strings.count {
-                out += "  \(m.stringMatchCount - m.strings.count)\(m.isTruncated ? "+" : "") more not shown\n"
+            if m.isTruncated {
+                // A string that stopped collecting at the limit had more matches than counted.
+                let more = m.stringMatchCount > m.strings.count ? "\(m.stringMatchCount - m.strings.count) more" : "more"
+                out += "  \(more) not shown (\(plural(m.stringMatchCount, "string match", "string matches")) kept in all; --max-matches \(maxMatches))\n"
             }
         }
         let matchedTargets = Set(report.matches.map(\.target)).count
         let rules = report.matches.count
-        out += "\(rules) \(rules == 1 ? "match" : "matches") in \(matchedTargets) of \(report.targets.count) \(report.targets.count == 1 ? "process" : "processes") (\(Size.text(report.bytesScanned)) scanned)\n"
+        out += "\(plural(rules, "match", "matches")) in \(matchedTargets) of \(plural(report.targets.count, "process", "processes")) (\(sizes.text(report.bytesScanned)) scanned)\n"
         return out
     }
 
@@ -222,7 +225,7 @@ struct Yara: ParsableCommand {
             return .object([
                 ("rule", .string(m.rule)), ("namespace", .string(m.namespace)), ("tags", .array(m.tags.map(JSONValue.string))),
                 ("meta", .array(meta)), ("target", target(m.target)), ("strings", .array(strings)),
-                ("string_match_count", .int(m.stringMatchCount)), ("truncated", .bool(m.isTruncated)),
+                ("total", .int(m.stringMatchCount)), ("truncated", .bool(m.isTruncated)),
             ])
         }
         return .object([
