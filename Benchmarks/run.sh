@@ -4,7 +4,8 @@
 #
 #   Benchmarks/run.sh [--tiers 20MiB,2GiB] [--runs 5] [--regen] [--no-build] [--keep-data] [--only LABELS]
 #
-# --only search,yara measures only the rows of those commands (the data is generated as usual).
+# --only search,yara measures only the rows of those commands (the data is generated as usual) and
+# writes results/only-search-yara.md instead of results/latest.md.
 #
 # Environment: CKPT_INSPECT=/path/to/ckpt-inspect skips the release build of the main package;
 # CMD_BUDGET=seconds caps the time spent on one command's runs (default 150; at least 1 run).
@@ -194,6 +195,7 @@ bench() {
     local sub="$label"
     local cmdtext="ckpt-inspect ${*:2}"
     cmdtext="${cmdtext//"$DATA/"/}"
+    cmdtext="${cmdtext//"$BENCH/"/Benchmarks/}"
     if [ "${HAVE[$sub]:-0}" != 1 ]; then
         record "$tier" "$label" "ckpt-inspect $sub" "n/a" "n/a" "not in this build" "$btext" "-" "-" "$target" "n/a"
         OVERRIDE=""; OK_RC="0"; PAIRED=0
@@ -444,10 +446,13 @@ COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [
     echo "tier only. mem dump's baseline writes a copy (cat pages file > file on the same disk), as the dump writes its regions."
 } > "$TMP/report.md"
 mkdir -p "$BENCH/results"
-cp "$TMP/report.md" "$BENCH/results/latest.md"
+# A run of some rows only (--only) does not replace the full table.
+RESULT_FILE="latest.md"
+[ -n "$ONLY" ] && RESULT_FILE="only-${ONLY//,/-}.md"
+cp "$TMP/report.md" "$BENCH/results/$RESULT_FILE"
 cat "$TMP/report.md"
 
 if [ $KEEP = 0 ]; then
     : # data is kept for the next run (regenerated only when the generator changes); --regen forces it
 fi
-log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s; wrote Benchmarks/results/latest.md"
+log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s; wrote Benchmarks/results/$RESULT_FILE"
