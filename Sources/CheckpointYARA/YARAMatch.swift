@@ -1,20 +1,30 @@
 public import Checkpoint
 
-/// What a YARA scan looked at: one process's memory, or bytes that are not memory (a file of the
-/// container, data in flight), named by where they came from.
+/// What a YARA scan looked at: one process's memory, data CRIU saved outside memory, or a file of
+/// the container, each named as its source.
 public enum YARATarget: Hashable, Sendable, CustomStringConvertible {
     /// A process's memory; match addresses are virtual addresses.
     case process(pid: UInt32, command: String)
-    /// Bytes that are not memory; match addresses are offsets from their start. `source` names the
-    /// part of the checkpoint (`rootfs-diff`, `tcp queue`...), `name` the thing in it (a path, a socket).
-    case data(source: String, name: String)
+    /// Data CRIU saved outside memory (``InFlightData``: a TCP or socket queue, a pipe buffer, a
+    /// ghost file, a memfd no scanned process maps); match addresses are offsets in it.
+    case inFlight(id: String, name: String)
+    /// A file of the container (``ContainerFile``: in the rootfs diff, a tmpfs image, `/dev/shm`, a
+    /// volume), by its layer and its path in the container; match addresses are offsets in it.
+    case file(layer: String, path: String)
 
-    /// `pid 7044 dev-inject`, or `rootfs-diff /etc/passwd`.
+    /// `pid 7044 dev-inject`, `tcp receive queue, fd 15 of pid 23431, 127.0.0.1:44724 -> 127.0.0.1:47001`,
+    /// `rootfs-diff /data/written.txt`.
     public var description: String {
         switch self {
         case .process(let pid, let command): "pid \(pid) \(command)"
-        case .data(let source, let name): "\(source) \(name)"
+        case .inFlight(_, let name): name
+        case .file(let layer, let path): "\(layer) \(path)"
         }
+    }
+
+    /// True for a process (addresses are virtual), false for data and files (offsets).
+    public var isMemory: Bool {
+        if case .process = self { true } else { false }
     }
 }
 
@@ -111,7 +121,7 @@ public struct YARAProblem: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(target): \(message)" }
 }
 
-/// The result of ``YARAScan/run(_:in:progress:)``.
+/// The result of ``YARAScan/run(_:in:progress:)`` (and ``YARAScan/runData(_:in:)``).
 public struct YARAReport: Sendable {
     /// Every rule that matched, by target (in the checkpoint's process order), then rule order.
     public var matches: [YARAMatch]
@@ -121,6 +131,12 @@ public struct YARAReport: Sendable {
     public var bytesScanned: UInt64
     /// What could not be done (timeouts, limits, conditions a compressed archive could not serve).
     public var problems: [YARAProblem]
+
+    /// The report of `other`'s targets after this one's.
+    public func merged(with other: YARAReport) -> YARAReport {
+        YARAReport(matches: matches + other.matches, targets: targets + other.targets, bytesScanned: bytesScanned + other.bytesScanned,
+                   problems: problems + other.problems)
+    }
 }
 
 /// An error from compiling or loading rules, or from scanning.

@@ -102,4 +102,10 @@ public final class YARAStreamingScan: PageStreamConsumer {
         for t in plan.targets.indices { group.finish(t) }
         return YARAScan.report(group.results, targets: plan.targets, in: checkpoint)
     }
+
+    /// The scan of what the checkpoint holds outside process memory (``YARAScan/runData(_:in:)``)
+    /// with the same rules: in-flight data and the container's files.
+    public func reportData(in checkpoint: Checkpoint) throws(YARAError) -> YARAReport {
+        try scan.runData(rules, in: checkpoint)
+    }
 }

@@ -61,7 +61,7 @@ import Testing
             PageSpan pid 7073 dev-heapmark
               0x263817d0:$utf16: "D\\x00E\\x00V\\x00-\\x00U\\x00T\\x00F\\x001\\x006\\x00-\\x00M\\x00A\\x00R\\x00K\\x00E\\x00R\\x00-\\x00Z\\x008\\x00R\\x00"  [heap rw-p 26380000-263a2000]
               0x26382ff1:$span: "DEV-PAGESPAN-MARKER-0123456789"  [heap rw-p 26380000-263a2000]
-            4 matches in 4 of 7 processes (1.2 MiB scanned)
+            4 matches in 4 of 8 targets (7 processes, 1 in-flight source; 1.3 MiB scanned)
 
             """)
     }

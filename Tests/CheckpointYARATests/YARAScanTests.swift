@@ -420,4 +420,45 @@ struct MarkerHit: Hashable, CustomStringConvertible {
         #expect(report.problems.count == 7)
         #expect(report.problems.allSatisfy { $0.severity == .error && $0.message.contains("timed out") })
     }
+
+    /// What CRIU saved outside memory, each source named as `inflight ls` names it, offsets from
+    /// its start: notes/fds-sockets.txt's queued bytes, pipe buffer and deleted file (the mapped
+    /// memfd is memory, scanned there); a condition reading by offset is served for a small source.
+    @Test func inFlightData() throws {
+        let rules = try Fixture.rules("""
+            rule InFlight { strings: $t = "TCP-CLIENT-TO-SERVER-INFLIGHT" $p = "PIPE-DATA-IN-FLIGHT" $u = "UNIX-SOCKPAIR-QUEUED" $d = "UNIX-DGRAM-QUEUED" $g = "DELETED-FILE-CONTENT-CKPT" $m = "MEMFD-CONTENT-CKPT" condition: any of them }
+            rule GhostELF { condition: uint32(0) == 0x464c457f and filesize == 16384 }
+            """)
+        let c = try Checkpoint.open(Fixture.path("raw/fds-sockets"))
+        let report = try YARAScan().runData(rules, in: c)
+        let found = report.matches.filter { $0.rule == "InFlight" }.map { "\($0.target) \($0.strings.map { "\($0.identifier)@\($0.address)" })" }
+        #expect(found == [
+            "tcp receive queue, fd 16 of pid 23431, 127.0.0.1:47001 -> 127.0.0.1:44724 [\"$t@0\"]",
+            "pipe buffer, fds 7, 8 of pid 23431, pipe:[46835] [\"$p@0\"]",
+            "socket queue, fd 10 of pid 23431, socket:[46837] (unix stream, 1 message) [\"$u@0\"]",
+            "socket queue, fd 11 of pid 23431, socket:[46838] (unix dgram, 1 message) [\"$d@0\"]",
+            "ghost file, fd 6 of pid 23431, /tmp/fxrun/fdswork/deleted.txt (deleted) [\"$g@0\"]",
+        ])
+        #expect(!report.targets.contains { $0.description.contains("memfd") })
+        #expect(report.problems.isEmpty)
+        // The forensic fixture's deleted executable, as its ghost file: an ELF of 16384 bytes.
+        let forensic = try YARAScan().runData(rules, in: try Checkpoint.open(Fixture.path("raw/forensic")))
+        #expect(forensic.matches.map { "\($0.rule) \($0.target)" } == ["GhostELF ghost file, exe of pid 7059, /tmp/newfx/run/dev/dev-vanish (deleted)"])
+        #expect(forensic.problems.isEmpty)
+        // With --pid, only what those processes hold: pid 7059 holds the ghost file, 7044 nothing.
+        #expect(try YARAScan(pids: [7044]).runData(rules, in: try Checkpoint.open(Fixture.path("raw/forensic"))).targets.isEmpty)
+        #expect(try YARAScan(pids: [7059]).runData(rules, in: try Checkpoint.open(Fixture.path("raw/forensic"))).targets.count == 1)
+    }
+
+    /// The container's files, named by layer and path: the file ck-basic's shell wrote
+    /// (`echo CONTAINER-WRITTEN-FILE-MARKER > /data/written.txt`, its command line in
+    /// notes/marker-hits.txt), in the rootfs diff of the plain and the zstd archive.
+    @Test(arguments: ["podman/ck-basic.none.tar", "podman/ck-basic.zstd.tar.zst"])
+    func containerFiles(_ fixture: String) throws {
+        let rules = try Fixture.rules("rule Written { strings: $w = \"CONTAINER-WRITTEN-FILE-MARKER\" condition: $w and filesize == 30 }")
+        let report = try YARAScan().runData(rules, in: try Checkpoint.open(Fixture.path(fixture)))
+        #expect(report.matches.map { "\($0.target) \($0.strings.map(\.address))" } == ["rootfs-diff /data/written.txt [0]"])
+        #expect(report.targets.contains(.file(layer: "rootfs-diff", path: "/tmp/m.pid")))
+        #expect(report.problems.isEmpty)
+    }
 }

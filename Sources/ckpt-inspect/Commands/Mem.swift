@@ -100,15 +100,16 @@ func failOnDamage(_ c: Checkpoint, holes: [MemorySegment], pid: UInt32) throws {
 /// `hexdump -C` style: 16 bytes a line, `*` for repeated lines, ASCII column; holes named.
 enum Hexdump {
     static func render(_ segments: [MemorySegment]) -> String {
-        render(pieces: segments.map { ($0.address, $0.length, $0.bytes, $0.hole?.rawValue) })
+        render(pieces: segments.map { ($0.address, $0.length, $0.bytes, $0.hole?.rawValue, $0.origin?.description) })
     }
 
     /// Bytes from offset `address` (in-flight data, files).
     static func render(_ bytes: [UInt8], address: UInt64 = 0) -> String {
-        render(pieces: [(address, UInt64(bytes.count), bytes, nil)])
+        render(pieces: [(address, UInt64(bytes.count), bytes, nil, nil)])
     }
 
-    static func render(pieces: [(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: String?)]) -> String {
+    /// `origin`: where bytes the checkpoint does not hold came from (a mapped file), said before them.
+    static func render(pieces: [(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: String?, origin: String?)]) -> String {
         var out = ""
         var previousLine: [UInt8]?
         var starred = false
@@ -120,7 +121,7 @@ enum Hexdump {
                 continue
             }
             if let origin = s.origin {
-                out += String(format: "%016llx  <%@: %llu bytes, not in the checkpoint>\n", s.address, origin.description, s.length)
+                out += String(format: "%016llx  <%@: %llu bytes, not in the checkpoint>\n", s.address, origin, s.length)
                 previousLine = nil
                 starred = false
             }

@@ -8,12 +8,15 @@ import Foundation
 struct Yara: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yara",
-        abstract: "Scan each process's memory with YARA rules (.yar sources or rules compiled by yarac).",
+        abstract: "Scan each process's memory, the data saved outside it and the container's files with YARA rules (.yar sources or rules compiled by yarac).",
         discussion: """
             Each process is scanned as `yara PID` scans a live one: its VMAs' dumped pages (pre-dump parent pages \
             included, shared memory in every process mapping it) are YARA memory blocks at their virtual addresses; \
             pages the checkpoint does not hold are left out, never scanned as zeros. A string spanning two pages of \
-            one VMA matches. Rules files are given as for yara: FILE or NAMESPACE:FILE; a file compiled by yarac \
+            one VMA matches. The data CRIU saved outside memory (TCP queues, pipe buffers, socket queues, ghost files, \
+            memfds no scanned process maps) and the container's files (rootfs diff, tmpfs images, /dev/shm, volumes) are \
+            scanned too, each named as its source, offsets from its start (--memory-only leaves them out; with --pid, only \
+            the data those processes hold). Rules files are given as for yara: FILE or NAMESPACE:FILE; a file compiled by yarac \
             (of this libyara's version) is detected by its magic. Exit status: 0 when a rule matched, 1 when none \
             did, 2 on errors (rules that do not compile, an unreadable checkpoint, a timeout).
             """)
@@ -28,6 +31,8 @@ struct Yara: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Matches kept per string and shown per rule and process.",
             transform: { try Parse.number($0, in: 1...Int(Int32.max)) })
     var maxMatches: Int = 1000
+    @Flag(name: .long, help: "Scan only process memory, not the data CRIU saved outside it (TCP queues, pipe buffers, socket queues, ghost files, memfds) nor the container's files (rootfs diff, tmpfs images, /dev/shm, volumes).")
+    var memoryOnly = false
     @OptionGroup var source: PreviousOption
     @OptionGroup var mapped: RootfsOption
     @OptionGroup var sizes: SizeOptions
@@ -104,9 +109,10 @@ struct Yara: ParsableCommand {
         _ = try selection.processes(in: c)
         let progress = diagnostics.progress("scanning memory", json: format == .json)
         progress.start()
-        let report: YARAReport
+        var report: YARAReport
         do {
             report = try streaming.report(in: c) { done, total in progress.update(done, total) }
+            if !memoryOnly { report = report.merged(with: try streaming.reportData(in: c)) }
         } catch {
             progress.finish()
             Output.error(error.description)
@@ -181,7 +187,17 @@ struct Yara: ParsableCommand {
         }
         let matchedTargets = Set(report.matches.map(\.target)).count
         let rules = report.matches.count
-        out += "\(plural(rules, "match", "matches")) in \(matchedTargets) of \(plural(report.targets.count, "process", "processes")) (\(sizes.text(report.bytesScanned)) scanned)\n"
+        let processes = report.targets.filter(\.isMemory).count
+        let files = report.targets.filter { if case .file = $0 { true } else { false } }.count
+        let inFlight = report.targets.count - processes - files
+        if inFlight == 0 && files == 0 {
+            out += "\(plural(rules, "match", "matches")) in \(matchedTargets) of \(plural(processes, "process", "processes")) (\(sizes.text(report.bytesScanned)) scanned)\n"
+        } else {
+            var kinds = [plural(processes, "process", "processes")]
+            if inFlight > 0 { kinds.append(plural(inFlight, "in-flight source")) }
+            if files > 0 { kinds.append(plural(files, "file")) }
+            out += "\(plural(rules, "match", "matches")) in \(matchedTargets) of \(plural(report.targets.count, "target")) (\(kinds.joined(separator: ", ")); \(sizes.text(report.bytesScanned)) scanned)\n"
+        }
         return out
     }
 
@@ -189,11 +205,12 @@ struct Yara: ParsableCommand {
         func target(_ t: YARATarget) -> JSONValue {
             switch t {
             case .process(let pid, let command): .object([("kind", .string("process")), ("pid", .int(pid)), ("comm", .string(command))])
-            case .data(let source, let name): .object([("kind", .string("data")), ("source", .string(source)), ("name", .string(name))])
+            case .inFlight(let id, let name): .object([("kind", .string("in-flight")), ("id", .string(id)), ("name", .string(name))])
+            case .file(let layer, let path): .object([("kind", .string("file")), ("layer", .string(layer)), ("path", .string(path))])
             }
         }
         let matches: [JSONValue] = report.matches.map { m in
-            let isProcess: Bool = if case .process = m.target { true } else { false }
+            let isProcess = m.target.isMemory
             let strings: [JSONValue] = m.strings.map { s in
                 var pairs: [(String, JSONValue)] = [("identifier", .string(s.identifier))]
                 pairs.append(isProcess ? ("address", .string(hex(s.address))) : ("offset", .int(s.address)))
