@@ -4,6 +4,20 @@ import Testing
 @Suite struct CoreFileTests {
     static let gdb = ["/usr/bin/gdb", "/usr/local/bin/gdb"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// What gdb prints on stdout for `arguments`.
+    static func run(_ gdb: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: gdb)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = Pipe()
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return out
+    }
+
     @Test func elfCoreLoadsInGDB() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("core-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -15,15 +29,7 @@ import Testing
         #expect(data[16] == 4) // ET_CORE
         try #require(Self.gdb != nil || ProcessInfo.processInfo.environment["CI"] == nil, "CI installs gdb")
         guard let gdb = Self.gdb else { return }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: gdb)
-        p.arguments = ["--batch", "-ex", "info registers rip rsp", "-ex", "x/s 0x10000000", "-c", core.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = Pipe()
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let out = try Self.run(gdb, ["--batch", "-ex", "info registers rip rsp", "-ex", "x/s 0x10000000", "-c", core.path])
         #expect(out.contains("0x10000000:\t\"FIXED-ADDR-MARKER:CKPT-MARKER-1234\""), "\(out)")
         #expect(out.contains("rip            0x43824e"), "\(out)")
         #expect(out.contains("rsp            0x7fffc547e6b8"), "\(out)")
@@ -56,17 +62,9 @@ import Testing
         try FileManager.default.createDirectory(at: mapped, withIntermediateDirectories: true)
         try binary.write(to: mapped.appendingPathComponent("dev-vanish"))
         try FileManager.default.createSymbolicLink(atPath: sysroot.appendingPathComponent("usr").path, withDestinationPath: "/usr")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: gdb)
-        p.arguments = ["--batch", "-nx", "-ex", "set sysroot \(sysroot.path)", "-ex", "file \(mapped.path)/dev-vanish",
+        let out = try Self.run(gdb, ["--batch", "-nx", "-ex", "set sysroot \(sysroot.path)", "-ex", "file \(mapped.path)/dev-vanish",
                        "-ex", "core-file \(dir.path)/7059.core", "-ex", "x/3i _start", "-ex", "x/4xb 0x5556761a4000",
-                       "-ex", "x/4xb 0x7f571cc1d000", "-ex", "p/x $xmm0.v4_int32", "-ex", "p/x $ymm0.v8_int32", "-ex", "p/x $mxcsr"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = Pipe()
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+                       "-ex", "x/4xb 0x7f571cc1d000", "-ex", "p/x $xmm0.v4_int32", "-ex", "p/x $ymm0.v8_int32", "-ex", "p/x $mxcsr"])
         // _start at 0x10c0 of the binary (its symbol table), loaded at 0x5556761a4000: 31 ed, 49 89 d1, 5e.
         #expect(out.contains("0x5556761a50c0 <_start>:\txor    %ebp,%ebp\n"), "\(out)")
         #expect(out.contains("0x5556761a50c2 <_start+2>:\tmov    %rdx,%r9\n"), "\(out)")

@@ -8,21 +8,9 @@ import Testing
 import TestSupport
 
 enum Fixture {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-
-    static func text(_ relative: String) throws -> String {
-        try String(contentsOfFile: path(relative), encoding: .utf8)
-    }
-
-    static func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-yara-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func path(_ relative: String) -> String { FixtureFiles.path(relative) }
+    static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+    static func temporaryDirectory() throws -> URL { try FixtureFiles.temporaryDirectory("ckpt-yara") }
 
     /// Compiles rules given as source text (written to a temporary file).
     static func rules(_ source: String) throws -> YARARules {

@@ -1,4 +1,6 @@
-// Hand-made protobuf messages and CRIU image files, for the test targets.
+// Hand-made protobuf messages and CRIU image files, and the fixtures' location, for the test targets.
+
+public import Foundation
 
 /// Builds protobuf messages and CRIU image files by hand, for cases the fixtures lack.
 public struct Proto: Sendable {
@@ -70,4 +72,22 @@ public func image(_ magics: [UInt32], _ entries: [(Proto, [UInt8])], endian: End
 /// Assembles an image file of messages without payloads.
 public func image(_ magics: [UInt32], _ messages: [Proto], endian: Endian = .little) -> [UInt8] {
     image(magics, messages.map { ($0, []) }, endian: endian)
+}
+
+/// The project's `Fixtures/` directory, for test targets that have no locator of their own.
+public enum FixtureFiles {
+    /// `Fixtures/` of this checkout.
+    public static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    /// The path of a fixture, relative to `Fixtures/`.
+    public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// A new empty directory under the temporary directory, named `prefix-UUID`.
+    public static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
 }
