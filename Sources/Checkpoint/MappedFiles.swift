@@ -45,15 +45,23 @@ public struct MappedFill: Hashable, Sendable {
 ///
 /// They are looked up in a directory holding the container image's root file system (`--rootfs
 /// DIR`), each path opened as if the directory were `/` (a path or symbolic link from the
-/// checkpoint cannot leave it). A file is used only when it is the one that was mapped: its size,
-/// and its GNU build ID when CRIU recorded one (its default file validation), must be those of
-/// `files.img`; otherwise its pages stay holes and ``refusals`` says why.
+/// checkpoint cannot leave it), and in the checkpoint's own copies of files: a deleted file's
+/// ghost file, the rootfs diff, tmpfs images (``Checkpoint/inFlightData()``,
+/// ``Checkpoint/containerFiles()``; read whole, up to ``inCheckpointLimit``). A file is used only
+/// when it is the one that was mapped: its size, and its GNU build ID when CRIU recorded one (its
+/// default file validation), must be those of `files.img`; otherwise its pages stay holes and
+/// ``refusals`` says why.
 public final class MappedFiles: Sendable {
-    /// The directory, as given.
-    public let rootfs: String
+    /// The directory, as given; nil when only the checkpoint's own copies are used.
+    public let rootfs: String?
     private let root: Int32
+    /// The checkpoint whose copies of files are used, if any.
+    private let checkpoint: Checkpoint?
+    /// The largest copy of a file read from the checkpoint (held in memory while in use).
+    public static let inCheckpointLimit = 64 << 20
     private enum Lookup: Sendable {
         case file(fd: Int32, size: UInt64)
+        case bytes([UInt8], source: String)
         case refused(String)
     }
     private let opened = Mutex<[String: Lookup]>([:])
@@ -61,20 +69,31 @@ public final class MappedFiles: Sendable {
     /// The root file system at `rootfs` (a directory).
     ///
     /// - Throws: ``CheckpointError`` (`.archive`) when it cannot be opened as a directory.
-    public init(rootfs: String) throws(CheckpointError) {
-        let fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw CheckpointError(.archive, source: rootfs, message: "cannot open the root file system: \(POSIX.message(errno))")
+    public convenience init(rootfs: String) throws(CheckpointError) {
+        try self.init(rootfs: rootfs, checkpoint: nil)
+    }
+
+    /// The root file system at `rootfs` (nil: none) and then `checkpoint`'s own copies of files.
+    ///
+    /// - Throws: ``CheckpointError`` (`.archive`) when `rootfs` cannot be opened as a directory.
+    public init(rootfs: String?, checkpoint: Checkpoint?) throws(CheckpointError) {
+        var fd: Int32 = -1
+        if let rootfs {
+            fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CheckpointError(.archive, source: rootfs, message: "cannot open the root file system: \(POSIX.message(errno))")
+            }
         }
         self.rootfs = rootfs
         self.root = fd
+        self.checkpoint = checkpoint
     }
 
     deinit {
         for lookup in opened.withLock({ $0.values }) {
             if case .file(let fd, _) = lookup { close(fd) }
         }
-        close(root)
+        if root >= 0 { close(root) }
     }
 
     /// Files looked up and not used, with the reason (not found, another size, another build ID).
@@ -88,12 +107,71 @@ public final class MappedFiles: Sendable {
 
     /// `path` under the root file system, for messages.
     private func shown(_ path: String) -> String {
-        rootfs.hasSuffix("/") && path.hasPrefix("/") ? rootfs + path.dropFirst() : rootfs + path
+        guard let rootfs else { return path }
+        return rootfs.hasSuffix("/") && path.hasPrefix("/") ? rootfs + path.dropFirst() : rootfs + path
     }
 
-    /// The file at `path`, checked against what `files.img` recorded.
+    /// Whether `bytes` are the file `files.img` recorded: its size and build ID.
+    private static func check(_ bytes: [UInt8], _ expected: RegularFile?) -> String? {
+        if let size = expected?.size, size != UInt64(bytes.count) { return "\(bytes.count) bytes, the mapped file had \(size)" }
+        if let recorded = expected?.buildID, !recorded.isEmpty,
+           buildID(size: UInt64(bytes.count), read: { o, n in Array(bytes[Int(o)..<Int(o) + n]) }) != recorded.flatMap({ w in withUnsafeBytes(of: w.littleEndian) { Array($0) } }) {
+            return "another build ID than the mapped file's"
+        }
+        return nil
+    }
+
+    /// The checkpoint's own copy of the file at `path`: a ghost file, or a file of the rootfs diff
+    /// or a tmpfs image; nil when it has none.
+    private func copy(_ path: String, expected: RegularFile?) -> Lookup? {
+        guard let checkpoint else { return nil }
+        if let ghost = (try? checkpoint.inFlightData())?.first(where: { $0.kind == .ghostFile && $0.path == path }) {
+            guard ghost.length <= UInt64(Self.inCheckpointLimit) else { return .refused("\(ghost.id) (\(path)): larger than \(Self.inCheckpointLimit >> 20) MiB") }
+            guard let bytes = try? checkpoint.readInFlightData(ghost) else { return .refused("\(ghost.id) (\(path)): cannot be read") }
+            if let why = Self.check(bytes, expected) { return .refused("\(ghost.id) (\(path)): \(why)") }
+            return .bytes(bytes, source: "ghost file \(ghost.id)")
+        }
+        guard let file = (try? checkpoint.containerFiles())?.first(where: { $0.kind == .file && $0.path == path && !$0.isShadowed }) else { return nil }
+        guard file.size <= UInt64(Self.inCheckpointLimit) else { return .refused("\(file.layer) \(path): larger than \(Self.inCheckpointLimit >> 20) MiB") }
+        var bytes: [UInt8] = []
+        do {
+            try checkpoint.streamContainerFiles(layers: [file.layer], { $0.index == file.index && $0.path == file.path }) { _, chunk in
+                bytes.append(contentsOf: chunk)
+            }
+        } catch {
+            return .refused("\(file.layer) \(path): cannot be read")
+        }
+        if let why = Self.check(bytes, expected) { return .refused("\(file.layer) \(path): \(why)") }
+        return .bytes(bytes, source: file.layer.description)
+    }
+
+    /// The file at `path`, checked against what `files.img` recorded: from the root file system,
+    /// else the checkpoint's copy.
     private func lookup(_ path: String, expected: RegularFile?) -> Lookup {
         if let known = opened.withLock({ $0[path] }) { return known }
+        var result: Lookup
+        if root < 0 {
+            result = .refused("\(path): no root file system given (--rootfs)")
+        } else {
+            result = openInRoot(path, expected: expected)
+        }
+        if case .refused = result, let copy = copy(path, expected: expected) {
+            if case .file(let fd, _) = result { close(fd) }
+            result = copy
+        }
+        if case .refused = result, root < 0 { result = .refused("\(path): not in the checkpoint (give the image's root file system with --rootfs)") }
+        return opened.withLock { table in
+            if let raced = table[path] {
+                if case .file(let fd, _) = result { close(fd) }
+                return raced
+            }
+            table[path] = result
+            return result
+        }
+    }
+
+    /// The file at `path` under the root file system, checked.
+    private func openInRoot(_ path: String, expected: RegularFile?) -> Lookup {
         let result: Lookup
         switch POSIX.openFile(path, inRoot: root) {
         case .failure(let failure):
@@ -107,31 +185,27 @@ public final class MappedFiles: Sendable {
                 close(fd)
                 result = .refused("\(shown(path)): \(st.st_size) bytes, the mapped file had \(size)")
             } else if let recorded = expected?.buildID, !recorded.isEmpty,
-                      Self.buildID(fd, size: UInt64(st.st_size)) != recorded.flatMap({ w in withUnsafeBytes(of: w.littleEndian) { Array($0) } }) {
+                      Self.buildID(size: UInt64(st.st_size), read: { offset, count in
+                          var bytes = [UInt8](repeating: 0, count: count)
+                          let n = bytes.withUnsafeMutableBytes { POSIX.readAll(fd, into: $0, at: offset) }
+                          guard case .success(count) = n else { return nil }
+                          return bytes
+                      }) != recorded.flatMap({ w in withUnsafeBytes(of: w.littleEndian) { Array($0) } }) {
                 close(fd)
                 result = .refused("\(shown(path)): another build ID than the mapped file's")
             } else {
                 result = .file(fd: fd, size: UInt64(st.st_size))
             }
         }
-        return opened.withLock { table in
-            if let raced = table[path] {
-                if case .file(let fd, _) = result { close(fd) }
-                return raced
-            }
-            table[path] = result
-            return result
-        }
+        return result
     }
 
-    /// The GNU build ID of an ELF64 little-endian file (its NT_GNU_BUILD_ID note), if it has one.
-    static func buildID(_ fd: Int32, size: UInt64) -> [UInt8]? {
+    /// The GNU build ID of an ELF64 little-endian file (its NT_GNU_BUILD_ID note) of `size` bytes,
+    /// read through `bytes(offset, count)`, if it has one.
+    static func buildID(size: UInt64, read bytes: (UInt64, Int) -> [UInt8]?) -> [UInt8]? {
         func read(_ offset: UInt64, _ count: Int) -> [UInt8]? {
             guard count <= 1 << 16, offset + UInt64(count) <= size else { return nil }
-            var bytes = [UInt8](repeating: 0, count: count)
-            let n = bytes.withUnsafeMutableBytes { POSIX.readAll(fd, into: $0, at: offset) }
-            guard case .success(count) = n else { return nil }
-            return bytes
+            return bytes(offset, count)
         }
         func u(_ b: [UInt8], _ at: Int, _ width: Int) -> UInt64 { (0..<width).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * $1) } }
         guard let header = read(0, 64), header[0..<4] == [0x7F, 0x45, 0x4C, 0x46], header[4] == 2, header[5] == 1 else { return nil }
@@ -165,15 +239,21 @@ public final class MappedFiles: Sendable {
             let vma = space.vmas[v]
             let upTo = min(range.upperBound, vma.end)
             defer { cursor = upTo }
-            guard let path = space.backingFiles[v], let expected = checkpoint.mappedRegularFile(of: vma),
-                  case .file(_, let size) = lookup(path, expected: expected) else { continue }
+            guard let path = space.backingFiles[v], let expected = checkpoint.mappedRegularFile(of: vma) else { continue }
+            let size: UInt64
+            let source: String
+            switch lookup(path, expected: expected) {
+            case .file(_, let n): (size, source) = (n, "rootfs \(rootfs ?? "")")
+            case .bytes(let b, let from): (size, source) = (UInt64(b.count), from)
+            case .refused: continue
+            }
             let offset = vma.pageOffset + (cursor - vma.start)
             guard offset < size else { continue }
             // Whole pages from the file; past its end a mapping reads zeros to the end of the page.
             let pages = (size - offset + space.pageSize - 1) / space.pageSize * space.pageSize
             let length = min(upTo - cursor, pages)
             out.append(MappedFill(address: cursor, length: length,
-                                  origin: MappedFileOrigin(path: path, source: "rootfs \(rootfs)", offset: offset),
+                                  origin: MappedFileOrigin(path: path, source: source, offset: offset),
                                   fileBytes: min(length, size - offset)))
         }
         return out
@@ -181,18 +261,25 @@ public final class MappedFiles: Sendable {
 
     /// Reads `buffer.count` bytes of `fill` from byte `position` of it (zeros past the file's end).
     public func read(_ fill: MappedFill, at position: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError) {
-        guard case .file(let fd, _)? = opened.withLock({ $0[fill.origin.path] }) else {
-            throw CheckpointError(.archive, source: rootfs, file: fill.origin.path, message: "not open")
-        }
         let fromFile = Int(min(UInt64(buffer.count), fill.fileBytes > position ? fill.fileBytes - position : 0))
+        let lookup = opened.withLock({ $0[fill.origin.path] })
+        if case .bytes(let bytes, _)? = lookup {
+            let start = Int(fill.origin.offset + position)
+            if fromFile > 0 { bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + fromFile)])) } }
+            if fromFile < buffer.count { UnsafeMutableRawBufferPointer(rebasing: buffer[fromFile...]).initializeMemory(as: UInt8.self, repeating: 0) }
+            return
+        }
+        guard case .file(let fd, _)? = lookup else {
+            throw CheckpointError(.archive, source: rootfs ?? checkpoint?.path ?? "", file: fill.origin.path, message: "not open")
+        }
         if fromFile > 0 {
             switch POSIX.readAll(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<fromFile]), at: fill.origin.offset + position) {
             case .success(let n) where n == fromFile: break
             case .success(let n):
-                throw CheckpointError(.archive, source: rootfs, file: fill.origin.path, offset: fill.origin.offset + position + UInt64(n),
+                throw CheckpointError(.archive, source: rootfs ?? "", file: fill.origin.path, offset: fill.origin.offset + position + UInt64(n),
                                       message: "the file ends early (it changed while read)")
             case .failure(let failure):
-                throw CheckpointError(.archive, source: rootfs, file: fill.origin.path, offset: fill.origin.offset + position,
+                throw CheckpointError(.archive, source: rootfs ?? "", file: fill.origin.path, offset: fill.origin.offset + position,
                                       message: "read failed: \(POSIX.message(failure.errorNumber))")
             }
         }
@@ -223,7 +310,7 @@ public final class MappedFiles: Sendable {
                 try read(fill, at: done, into: part)
                 let at = offset + fill.address - base + done
                 if let failure = POSIX.pwriteAll(UnsafeRawBufferPointer(part), to: descriptor, at: at) {
-                    throw CheckpointError(.output, source: rootfs, offset: at + UInt64(failure.done),
+                    throw CheckpointError(.output, source: rootfs ?? "", offset: at + UInt64(failure.done),
                                           message: "write failed: \(POSIX.message(failure.errorNumber))")
                 }
                 done += UInt64(count)

@@ -131,11 +131,14 @@ public struct YARAReport: Sendable {
     public var bytesScanned: UInt64
     /// What could not be done (timeouts, limits, conditions a compressed archive could not serve).
     public var problems: [YARAProblem]
+    /// Mapped files looked up for pages CRIU did not dump and not used, each with why
+    /// (``MappedFiles/refusals``).
+    public var unusedFiles: [String] = []
 
     /// The report of `other`'s targets after this one's.
     public func merged(with other: YARAReport) -> YARAReport {
         YARAReport(matches: matches + other.matches, targets: targets + other.targets, bytesScanned: bytesScanned + other.bytesScanned,
-                   problems: problems + other.problems)
+                   problems: problems + other.problems, unusedFiles: unusedFiles + other.unusedFiles)
     }
 }
 

@@ -29,9 +29,13 @@ public struct YARAScan: Sendable {
     /// libyara itself does at 1,000,000), so a condition counting it (`#a > N`) sees at most about
     /// this many.
     public var maxMatches: Int
-    /// The mapped files, for file-backed pages CRIU did not dump: with them those pages are
-    /// scanned too, read from the files (a match there names its file).
-    public var files: MappedFiles?
+    /// A directory holding the container image's root file system: file-backed pages CRIU did not
+    /// dump are scanned too, read from the mapped files there (``MappedFiles``; a match there names
+    /// its file).
+    public var rootfs: String?
+    /// Whether those pages are read from the checkpoint's own copies of the mapped files too (a
+    /// ghost file, the rootfs diff, a tmpfs), when `rootfs` does not have them.
+    public var checkpointCopies: Bool
     /// Bytes read at a time from plain tars and directories.
     var blockSize = 1 << 20
     /// Bytes per block for conditions that read memory after the scan (`uint32(a)`, modules).
@@ -41,11 +45,12 @@ public struct YARAScan: Sendable {
 
     /// A scan of the given processes (nil: all) with a timeout in seconds (0: none) and a cap on
     /// matches per string and rule.
-    public init(pids: Set<UInt32>? = nil, timeout: Int = 0, maxMatches: Int = 1000, files: MappedFiles? = nil) {
+    public init(pids: Set<UInt32>? = nil, timeout: Int = 0, maxMatches: Int = 1000, rootfs: String? = nil, checkpointCopies: Bool = true) {
         self.pids = pids
         self.timeout = timeout
         self.maxMatches = maxMatches
-        self.files = files
+        self.rootfs = rootfs
+        self.checkpointCopies = checkpointCopies
     }
 
     /// A range of a pages file backing part of one VMA of one target (compact: a 2 GiB checkpoint
@@ -176,7 +181,9 @@ public struct YARAScan: Sendable {
         if let failure = done.lazy.compactMap(\.failure).first { throw YARAError(failure) }
         var results: [Int: TargetResult] = [:]
         for outcome in done { results.merge(outcome.results) { a, _ in a } }
-        return Self.report(results, targets: targets, in: checkpoint)
+        var report = Self.report(results, targets: targets, in: checkpoint)
+        report.unusedFiles = planned.files?.refusals.map(\.reason) ?? []
+        return report
     }
 
     /// What every group of a scan shares.
@@ -187,7 +194,7 @@ public struct YARAScan: Sendable {
         let deadline = timeout > 0 ? (startedAt ?? Date()).addingTimeInterval(Double(timeout)) : nil
         return ScanContext(targets: plan.targets, pieces: plan.pieces, fills: plan.fills, handle: YARARules.Handle(rules), window: window,
                            maxMatches: max(1, maxMatches), deadline: deadline, timeout: timeout, seekable: seekable, sets: sets,
-                           members: members, files: files)
+                           members: members, files: plan.files)
     }
 
     /// The report of finished targets, in the checkpoint's process order.
@@ -209,6 +216,8 @@ public struct YARAScan: Sendable {
         var targets: [Target] = []
         var pieces: [Piece] = []
         var fills: [MappedFill] = []
+        let files: MappedFiles? = rootfs != nil || checkpointCopies
+            ? try wrap({ () throws(CheckpointError) in try MappedFiles(rootfs: rootfs, checkpoint: checkpointCopies ? checkpoint : nil) }) : nil
         // By pid: the plan depends on the images only (a checkpoint still being read lists its
         // processes in another order), as ``YARAStreamingScan`` needs.
         var spaces: [(CheckpointProcess, AddressSpace)] = []
@@ -283,7 +292,7 @@ public struct YARAScan: Sendable {
             targets.append(Target(pid: process.pid, command: process.command, space: space, pieces: first..<pieces.count,
                                   bytes: bytes, conditionBlocks: conditionBlocks))
         }
-        return Plan(targets: targets, pieces: pieces, fills: fills)
+        return Plan(targets: targets, pieces: pieces, fills: fills, files: files)
     }
 
     /// What a scan reads: its targets, the pieces of pages files (or of mapped files) backing them.
@@ -291,6 +300,8 @@ public struct YARAScan: Sendable {
         var targets: [Target]
         var pieces: [Piece]
         var fills: [MappedFill]
+        /// Where the fills are read from.
+        var files: MappedFiles?
         static func == (a: Plan, b: Plan) -> Bool {
             a.pieces == b.pieces && a.fills == b.fills && a.targets.map(\.pid) == b.targets.map(\.pid)
         }

@@ -100,7 +100,9 @@ public final class YARAStreamingScan: PageStreamConsumer {
             throw YARAError(error)
         }
         for t in plan.targets.indices { group.finish(t) }
-        return YARAScan.report(group.results, targets: plan.targets, in: checkpoint)
+        var report = YARAScan.report(group.results, targets: plan.targets, in: checkpoint)
+        report.unusedFiles = plan.files?.refusals.map(\.reason) ?? []
+        return report
     }
 
     /// The scan of what the checkpoint holds outside process memory (``YARAScan/runData(_:in:)``)

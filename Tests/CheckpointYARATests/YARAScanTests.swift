@@ -373,9 +373,10 @@ struct MarkerHit: Hashable, CustomStringConvertible {
         } throws: { ($0 as? YARAError)?.code == .load }
     }
 
-    /// With a root file system holding the deleted executable (from its ghost file), the pages CRIU
-    /// did not dump are scanned too: the ELF interpreter path at 0x318 of the binary's first page
-    /// matches at 0x5556761a4318, named as read from the file.
+    /// The pages CRIU did not dump are scanned too where the mapped file is at hand: the deleted
+    /// executable's ghost file in the checkpoint, or a root file system holding it: the ELF
+    /// interpreter path at 0x318 of the binary's first page matches at 0x5556761a4318, named as
+    /// read from the file.
     @Test func rootFileSystemPagesAreScanned() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixture.path("raw/forensic/ghost-file-1.img"))))
         let image = try ImageFile.parse(bytes, fileName: "ghost-file-1.img")
@@ -388,13 +389,17 @@ struct MarkerHit: Hashable, CustomStringConvertible {
         try Data(binary).write(to: root.appendingPathComponent("tmp/newfx/run/dev/dev-vanish"))
         let rules = try Fixture.rules("rule Interp { strings: $i = \"/lib64/ld-linux-x86-64.so.2\" condition: $i }")
         let c = try Checkpoint.open(Fixture.path("raw/forensic"))
-        let without = try YARAScan(pids: [7059]).run(rules, in: c)
+        let without = try YARAScan(pids: [7059], checkpointCopies: false).run(rules, in: c)
         #expect(!(without.matches.first?.strings.contains { $0.address == 0x5556_761a_4318 } ?? false))
-        let with = try YARAScan(pids: [7059], files: try MappedFiles(rootfs: root.path)).run(rules, in: c)
+        let copy = try YARAScan(pids: [7059]).run(rules, in: c)
+        let fromGhost = try #require(copy.matches.first?.strings.first { $0.address == 0x5556_761a_4318 })
+        #expect(fromGhost.origin == MappedFileOrigin(path: "/tmp/newfx/run/dev/dev-vanish", source: "ghost file ghost-file:1", offset: 0x318))
+        let with = try YARAScan(pids: [7059], rootfs: root.path).run(rules, in: c)
         let hit = try #require(with.matches.first?.strings.first { $0.address == 0x5556_761a_4318 })
         #expect(hit.origin == MappedFileOrigin(path: "/tmp/newfx/run/dev/dev-vanish", source: "rootfs \(root.path)", offset: 0x318))
         #expect(hit.region?.kind == .file && hit.region?.permissions == "r--p")
-        #expect(with.bytesScanned == without.bytesScanned + 0x2000)
+        #expect(with.bytesScanned == without.bytesScanned + 0x2000 && copy.bytesScanned == with.bytesScanned)
+        #expect(with.unusedFiles.contains("\(root.path)/usr/lib/x86_64-linux-gnu/libc.so.6: No such file or directory"))
     }
 
     /// A deadline already passed: every target is reported as not scanned, none as clean.

@@ -34,11 +34,14 @@ struct MemRead: ParsableCommand {
 
     func run() throws {
         let (start, count, pid) = (address, length, process.pid)
-        let files = try mapped.open()
-        /// The segments of one checkpoint, file-backed pages from --rootfs where it has the files.
+        try mapped.validateDirectory()
+        var files: MappedFiles?
+        /// The segments of one checkpoint, file-backed pages from the mapped files where they are
+        /// there (--rootfs, the checkpoint's own copies).
         func memory(of c: Checkpoint) throws -> [MemorySegment] {
-            try withCheckpointErrors { () throws(CheckpointError) in
-                guard let files, let space = try c.addressSpace(pid) else { return try c.readMemory(pid: pid, address: start, length: count) }
+            files = try mapped.files(for: c)
+            return try withCheckpointErrors { () throws(CheckpointError) in
+                guard let space = try c.addressSpace(pid) else { return try c.readMemory(pid: pid, address: start, length: count) }
                 return try c.readMemory(in: space, address: start, length: count, files: files)
             }
         }

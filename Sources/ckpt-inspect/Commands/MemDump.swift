@@ -8,14 +8,14 @@ struct MemDump: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Write a process's memory regions to files named by address.",
-        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt; with --rootfs, file-backed pages CRIU did not dump are written from the mapped files found there and listed as from file. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
+        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt; file-backed pages CRIU did not dump are written from the mapped file when the checkpoint holds a copy of it (a ghost file, the rootfs diff, a tmpfs) or --rootfs has it, and listed as from file. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @OptionGroup var process: OneProcess
     @Option(name: .long, parsing: .unconditional, help: "Only the VMA containing this address (hex).", transform: Parse.address) var vma: UInt64?
     @Option(name: .long, parsing: .unconditional, help: "Only this range, START-END in hex.", transform: Parse.range) var range: Range<UInt64>?
     @Option(name: [.short, .long], help: "The output directory (created if missing).") var output: String
-    @Flag(name: .long, help: "Write one sparse ELF core file (<pid>.core) for gdb, lldb and readelf instead of region files: registers and floating-point state of every thread; file-backed pages CRIU did not dump are left to the mapped files.") var core = false
+    @Flag(name: .long, help: "Write one sparse ELF core file (<pid>.core) for gdb, lldb and readelf instead of region files: registers and floating-point state of every thread; file-backed pages CRIU did not dump are left to the mapped files, or written from the copies the checkpoint or --rootfs has.") var core = false
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
     @OptionGroup var source: PreviousOption
     @OptionGroup var mapped: RootfsOption
@@ -31,8 +31,7 @@ struct MemDump: ParsableCommand {
     }
 
     func run() throws {
-        let files = try mapped.open()
-        defer { mapped.warnRefusals(files, diagnostics) }
+        try mapped.validateDirectory()
         // A compressed archive's pages are written while it is opened (one pass for the index and the copy).
         let writer = core || CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
             : RegionWriter(pid: pid, select: regions, directory: { try SafeOutput.directory(output) }, force: force)
@@ -43,6 +42,8 @@ struct MemDump: ParsableCommand {
         let base = targets.isPod ? try SafeOutput.directory(output) : output
         for t in withProcess {
             let directory = try t.container.map { name throws in try SafeOutput.directory(SafeOutput.child(base, try PodSelection.directoryName(name))) } ?? base
+            let files = try mapped.files(for: t.checkpoint)
+            defer { mapped.warnRefusals(files, diagnostics) }
             try dump(t.checkpoint, into: directory, written: t.streamed ? writer : nil, files: files)
         }
         try targets.finish()
@@ -74,7 +75,7 @@ struct MemDump: ParsableCommand {
             }
             try handle.close()
             var line = "wrote \(target) (\(sizes.text(summary.size)), \(sizes.text(summary.memoryBytes)) of memory from the checkpoint, \(summary.segments) segments"
-            if summary.filledSegments > 0 { line += "; \(summary.filledSegments) (\(sizes.text(summary.filledBytes))) from the mapped files in \(mapped.rootfs ?? "")" }
+            if summary.filledSegments > 0 { line += "; \(summary.filledSegments) (\(sizes.text(summary.filledBytes))) from the mapped files" }
             if summary.fileBackedSegments > 0 { line += "; \(summary.fileBackedSegments) file-backed, left to the mapped files" }
             if summary.missingSegments > 0 { line += "; \(summary.missingSegments) not in the checkpoint" }
             Output.write(line + ")\n")
@@ -182,7 +183,7 @@ struct MemDump: ParsableCommand {
         }
         var fromFiles = ""
         if !filled.lines.isEmpty {
-            fromFiles = ", \(sizes.text(filled.bytes)) in \(plural(filled.lines.count, "range")) from the mapped files in \(mapped.rootfs ?? "")"
+            fromFiles = ", \(sizes.text(filled.bytes)) in \(plural(filled.lines.count, "range")) from the mapped files"
         }
         Output.write("\(plural(regions.count, "region")) of pid \(pid) written to \(directory) (\(sizes.text(written)) from the checkpoint\(fromFiles), \(plural(holes.count, "hole")))\n")
         try failOnDamage(c, holes: damaged, pid: pid)

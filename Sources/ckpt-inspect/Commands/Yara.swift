@@ -94,8 +94,9 @@ struct Yara: ParsableCommand {
 
     func run() throws {
         let compiled = try loadRules()
-        let files = try mapped.open()
-        let scan = YARAScan(pids: selection.isEmpty ? nil : Set(selection.pid), timeout: timeout, maxMatches: maxMatches, files: files)
+        try mapped.validateDirectory()
+        let scan = YARAScan(pids: selection.isEmpty ? nil : Set(selection.pid), timeout: timeout, maxMatches: maxMatches,
+                            rootfs: mapped.rootfs.map(RawPath.resolve))
         // A compressed archive is scanned while it is read for the index: one pass. Plain tars and
         // directories are opened as usual and read by position.
         let streaming = YARAStreamingScan(scan, rules: compiled)
@@ -119,7 +120,9 @@ struct Yara: ParsableCommand {
             throw ExitCode.usage
         }
         progress.finish()
-        mapped.warnRefusals(files, diagnostics)
+        if mapped.rootfs != nil {
+            for note in report.unusedFiles { diagnostics.warn("\(RawPath.display(note)) (its pages stay holes)") }
+        }
         let ruleFiles = ([rules] + moreRules).map { Self.source($0).displayName }
         switch format {
         case .json: Output.write(Self.json(report, checkpoint: path, rules: ruleFiles).serialized() + "\n")
