@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CheckpointArchive", targets: ["CheckpointArchive"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "CheckpointAnalysis", targets: ["CheckpointAnalysis"]),
+        .library(name: "CheckpointYARA", targets: ["CheckpointYARA"]),
         .executable(name: "ckpt-inspect", targets: ["ckpt-inspect"]),
     ],
     dependencies: [
@@ -32,6 +33,14 @@ let package = Package(
         // The cpuid instruction and the system-call probes of `ckpt-inspect host` (header only).
         .systemLibrary(name: "CHostProbe"),
         .target(name: "CheckpointAnalysis", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "CHostProbe"], swiftSettings: settings),
+        .systemLibrary(
+            name: "CLibYARA",
+            pkgConfig: "yara",
+            providers: [.apt(["libyara-dev"])]
+        ),
+        // YARA rules over checkpoint memory (libyara); a separate product so that the other
+        // libraries do not link libyara.
+        .target(name: "CheckpointYARA", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "CLibYARA"], swiftSettings: settings),
         .executableTarget(
             name: "ckpt-inspect",
             dependencies: [
@@ -39,6 +48,7 @@ let package = Package(
                 "CheckpointArchive",
                 "Checkpoint",
                 "CheckpointAnalysis",
+                "CheckpointYARA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -47,6 +57,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "CRIUImagesTests", dependencies: ["CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "CheckpointYARATests", dependencies: ["CheckpointYARA", "Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointAnalysisTests", dependencies: ["CheckpointAnalysis", "Checkpoint", "CheckpointArchive", "CRIUImages", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: [.target(name: "ckpt-inspect"), "TestSupport"], swiftSettings: settings),
         .testTarget(name: "CheckpointArchiveTests", dependencies: ["CheckpointArchive"], swiftSettings: settings),

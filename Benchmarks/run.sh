@@ -2,7 +2,10 @@
 # CLI benchmarks of ckpt-inspect on synthetic checkpoints, each beside a baseline tool run
 # in the same session. See Benchmarks/README.md.
 #
-#   Benchmarks/run.sh [--tiers 20MiB,2GiB] [--runs 5] [--regen] [--no-build] [--keep-data]
+#   Benchmarks/run.sh [--tiers 20MiB,2GiB] [--runs 5] [--regen] [--no-build] [--keep-data] [--only LABELS]
+#
+# --only search,yara measures only the rows of those commands (the data is generated as usual) and
+# writes results/only-search-yara.md instead of results/latest.md.
 #
 # Environment: CKPT_INSPECT=/path/to/ckpt-inspect skips the release build of the main package;
 # CMD_BUDGET=seconds caps the time spent on one command's runs (default 150; at least 1 run).
@@ -15,6 +18,7 @@ RUNS=5
 REGEN=0
 BUILD=1
 KEEP=0
+ONLY=""
 SEED=7
 CHANGED=0.05
 CMD_BUDGET="${CMD_BUDGET:-150}"
@@ -27,7 +31,8 @@ while [ $# -gt 0 ]; do
         --regen) REGEN=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --keep-data) KEEP=1; shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --only) ONLY="$2"; shift 2 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +45,7 @@ LOAD_START="$(cut -d" " -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------------------------------------
 # Tools
 [ -x /usr/bin/time ] || { log "installing time"; apt-get install -y time >/dev/null 2>&1 || die "/usr/bin/time missing"; }
-for tool in tar gzip zstd cmp grep; do command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y zstd)"; done
+for tool in tar gzip zstd cmp grep yara; do command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y zstd yara)"; done
 CRIT="$(command -v crit || true)"
 
 # ---------------------------------------------------------------------------------------------
@@ -76,10 +81,10 @@ has_cmd() {  # "mem dump" -> USAGE line names it
     "$BIN" $1 --help 2>&1 | grep -q "USAGE: ckpt-inspect $1"
 }
 declare -A HAVE
-for c in show inspect ps decode maps search "mem dump" diff verify; do
+for c in show inspect ps decode maps search "mem dump" diff verify yara; do
     if has_cmd "$c"; then HAVE[$c]=1; else HAVE[$c]=0; fi
 done
-log "subcommands: $(for c in show inspect decode maps search 'mem dump' diff verify; do printf '%s=%s ' "${c// /_}" "${HAVE[$c]}"; done)"
+log "subcommands: $(for c in show inspect ps decode maps search 'mem dump' diff verify yara; do printf '%s=%s ' "${c// /_}" "${HAVE[$c]}"; done)"
 
 # ---------------------------------------------------------------------------------------------
 # Measurement
@@ -183,9 +188,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 bench() {
     local tier="$1" label="$2" target="$3" kind="$4" btext="$5" bcmd="$6"; shift 6
     [ "$1" = "--" ] && shift
+    if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$label,"* ]]; then
+        OVERRIDE=""; OK_RC="0"; PAIRED=0; PRE_HOOK=""; BASE_HOOK=""
+        return
+    fi
     local sub="$label"
     local cmdtext="ckpt-inspect ${*:2}"
     cmdtext="${cmdtext//"$DATA/"/}"
+    cmdtext="${cmdtext//"$BENCH/"/Benchmarks/}"
     if [ "${HAVE[$sub]:-0}" != 1 ]; then
         record "$tier" "$label" "ckpt-inspect $sub" "n/a" "n/a" "not in this build" "$btext" "-" "-" "$target" "n/a"
         OVERRIDE=""; OK_RC="0"; PAIRED=0
@@ -330,6 +340,19 @@ for tier in "${TIER_LIST[@]}"; do
         -- "$BIN" search "$base" BENCH-MARKER-
     bench "$tier" search ">= 0.8x grep throughput; < 64 MiB" "memtime+rss:1.25:64" "grep -c -a -E" "grep -c -a -E 'BENCH-MARKER-[0-9]{6}' $pages_files > '$TMP/grep.out'" \
         -- "$BIN" search --regex "$base" 'BENCH-MARKER-[0-9]{6}'
+    # yara: the same rules (Benchmarks/yara/bench.yar) over the memory of every process (pre-checkpoint
+    # pages included) and, by yara itself, over the pages files as they are (-r over a directory of
+    # links to them: yara scans the files on several threads). --max-matches as high as yara's own
+    # limit, so both sides collect every match.
+    rules="$BENCH/yara/bench.yar"
+    links="$TMP/yara-pages"; rm -rf "$links"; mkdir -p "$links"
+    for f in "$ck"/pages-*.img; do ln -s "$f" "$links/ck-$(basename "$f")"; done
+    for f in "$base"/pre-checkpoint/pages-*.img; do ln -s "$f" "$links/pre-$(basename "$f")"; done
+    bench "$tier" yara ">= 0.8x yara throughput; < 64 MiB + rules" "memtime+rss:1.25:64" "yara -r (pages files)" "yara -r '$rules' '$links' > '$TMP/yara.out'" \
+        -- "$BIN" yara --max-matches 1000000 "$rules" "$base"
+    [ "${HAVE[yara]}" = 1 ] && log "  yara: $("$BIN" yara --max-matches 1000000 "$rules" "$base" | grep -c '^  0x.*:\$m: "BENCH-MARKER-') BENCH-MARKER- matches (manifest: $(sed -n 's/.*"markers": \([0-9]*\).*/\1/p' "$manifest" | head -1)), yara over the files: $(yara -s -r "$rules" "$links" | grep -c ':\$m: BENCH-MARKER-')"
+    # and in one pass over the .tar.zst (index and pages), beside one decompression for scale
+    bench "$tier" yara "-" none "zstd -dc" "zstd -dc '$dir/base.tar.zst' > /dev/null" -- "$BIN" yara --max-matches 1000000 "$rules" "$dir/base.tar.zst"
     # mem dump of the largest process
     # Both sides write a copy to the same disk: the dump writes its regions (holes left sparse),
     # cat the process's pages file to a file (GNU cat copies in the kernel, copy_file_range).
@@ -423,10 +446,13 @@ COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [
     echo "tier only. mem dump's baseline writes a copy (cat pages file > file on the same disk), as the dump writes its regions."
 } > "$TMP/report.md"
 mkdir -p "$BENCH/results"
-cp "$TMP/report.md" "$BENCH/results/latest.md"
+# A run of some rows only (--only) does not replace the full table.
+RESULT_FILE="latest.md"
+[ -n "$ONLY" ] && RESULT_FILE="only-${ONLY//,/-}.md"
+cp "$TMP/report.md" "$BENCH/results/$RESULT_FILE"
 cat "$TMP/report.md"
 
 if [ $KEEP = 0 ]; then
     : # data is kept for the next run (regenerated only when the generator changes); --regen forces it
 fi
-log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s; wrote Benchmarks/results/latest.md"
+log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s; wrote Benchmarks/results/$RESULT_FILE"

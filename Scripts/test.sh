@@ -9,13 +9,13 @@
 #                                      the libprotobuf-c oracle target and the schema regeneration checks
 #   libyara-dev yara                   the YARA scanner (libyara) and its baseline in the tests
 #   zstd gzip bzip2 xz-utils tar       recompressed fixtures and the archives the tests build
-#   gdb                                ELF core tests (cores loaded and disassembled by gdb)
+#   gdb gdb-multiarch                  ELF core tests (cores loaded and disassembled by gdb; aarch64 cores by gdb-multiarch)
 #   chromium                           the HTML report is rendered headless and checked
 #   python3                            Scripts/make-pod-fixtures.py: a test checks Fixtures/pods is its output
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libarchive-dev pkg-config libprotobuf-c-dev libprotobuf-dev protobuf-compiler protobuf-c-compiler
-  libyara-dev yara zstd gzip bzip2 xz-utils tar gdb chromium python3)
+  libyara-dev yara zstd gzip bzip2 xz-utils tar gdb gdb-multiarch chromium python3)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")

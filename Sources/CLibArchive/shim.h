@@ -6,6 +6,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -34,6 +35,21 @@ static inline long ckpt_copy_file_range(int in, int64_t *in_offset, int out, int
     return syscall(SYS_copy_file_range, in, (loff_t *)in_offset, out, (loff_t *)out_offset, length, 0u);
 #else
     (void)in; (void)in_offset; (void)out; (void)out_offset; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* openat2(2) with RESOLVE_IN_ROOT: opens `path` read-only as if `root` were "/", so that "..",
+   absolute symbolic links and the paths they hold cannot leave the directory; magic links
+   (/proc/self/fd/N) are refused. Returns -1 with errno ENOSYS where the system has no openat2. */
+static inline int ckpt_open_in_root(int root, const char *path) {
+#if defined(__linux__) && defined(SYS_openat2)
+    struct { uint64_t flags, mode, resolve; } how = { (uint64_t)(O_RDONLY | O_CLOEXEC), 0, 0x10 | 0x02 };
+    /* 0x10 RESOLVE_IN_ROOT, 0x02 RESOLVE_NO_MAGICLINKS (linux/openat2.h) */
+    return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+#else
+    (void)root; (void)path;
     errno = ENOSYS;
     return -1;
 #endif

@@ -178,7 +178,7 @@ public struct Checkpoint: Sendable {
     public let processTree: ProcessTreeSource
     /// Built by a pass still running (``PageStreamConsumer``): pages files not reached yet are not
     /// in the source, so page indexes are built from the pagemaps alone.
-    var isProvisional = false
+    package var isProvisional = false
     /// Address spaces built so far (``addressSpace(_:)``).
     let spaces = AddressSpaceCache()
 

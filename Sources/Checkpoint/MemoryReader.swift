@@ -43,6 +43,9 @@ public struct MemorySegment: Hashable, Sendable {
     public var hole: MemoryHole?
     /// Where the bytes came from.
     public var file: PagesFile?
+    /// Where the bytes came from when the checkpoint does not hold them: the mapped file of a
+    /// file-backed page CRIU did not dump (``MappedFiles``).
+    public var origin: MappedFileOrigin? = nil
 
     /// A segment: bytes, or a hole and why.
     public init(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: MemoryHole?, file: PagesFile?) {
@@ -276,6 +279,15 @@ extension Checkpoint {
     public func writeMemory(
         in space: AddressSpace, to targets: [(range: Range<UInt64>, descriptor: Int32)]
     ) throws(CheckpointError) -> [(written: UInt64, holes: [MemorySegment])] {
+        try writeMemory(in: space, to: targets.map { ($0.range, $0.descriptor, 0) })
+    }
+
+    /// Writes ranges of an address space into open files as the other `writeMemory(in:to:)` does,
+    /// byte `range.lowerBound` of each target at `offset` of its descriptor (several ranges may
+    /// share one file: an ELF core).
+    public func writeMemory(
+        in space: AddressSpace, to targets: [(range: Range<UInt64>, descriptor: Int32, offset: UInt64)]
+    ) throws(CheckpointError) -> [(written: UInt64, holes: [MemorySegment])] {
         let sets = imageSets
         let plans = targets.map { space.pieces(address: $0.range.lowerBound, length: UInt64($0.range.count)) }
         var results = plans.map { pieces in
@@ -301,7 +313,7 @@ extension Checkpoint {
                     guard case .file(let file, let offset) = piece.location else { continue }
                     byFile[file, default: []].append(pieces.count)
                     pieces.append((file, offset, piece.length))
-                    destination.append((t, piece.address - targets[t].range.lowerBound))
+                    destination.append((t, targets[t].offset + piece.address - targets[t].range.lowerBound))
                     results[t].written += piece.length
                 }
             }
@@ -330,7 +342,7 @@ extension Checkpoint {
                     for piece in plans[t] {
                         guard case .file(let file, let offset) = piece.location, let member = memberOf[file] else { continue }
                         let source = sets[file.set].source
-                        let position = piece.address - targets[t].range.lowerBound
+                        let position = targets[t].offset + piece.address - targets[t].range.lowerBound
                         var done: UInt64 = 0
                         while done < piece.length {
                             // copy_file_range moves at most about 2 GiB a call.

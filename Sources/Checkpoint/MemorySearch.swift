@@ -548,7 +548,7 @@ extension Checkpoint {
     /// in large blocks (`pread` into one reused buffer for plain tars and directories; one libarchive
     /// pass for compressed archives). `body` gets the piece index, the position of the slice inside the
     /// piece, and the slice, valid only during the call.
-    func streamPieces(byFile: [PagesFile: [Int]], pieces: [(file: PagesFile, offset: UInt64, length: UInt64)],
+    package func streamPieces(byFile: [PagesFile: [Int]], pieces: [(file: PagesFile, offset: UInt64, length: UInt64)],
                       seekableBlockSize: Int = 256 << 10,
                       body: (Int, UInt64, UnsafeRawBufferPointer) -> Void) throws(CheckpointError) {
         let sets = imageSets

@@ -161,3 +161,34 @@ extension CheckpointSource {
                            message: "the member of a compressed archive is read by streaming")
     }
 }
+
+extension POSIX {
+    /// Opens `path` read-only inside the directory `root` as if `root` were `/` (openat2 with
+    /// RESOLVE_IN_ROOT): `..`, absolute symbolic links and what they point to cannot leave it. Where
+    /// the system has no openat2, each component is opened in turn without following a symbolic
+    /// link (a path through one is then refused with ELOOP).
+    package static func openFile(_ path: String, inRoot root: Int32) -> Result<Int32, Failure> {
+        let fd = ckpt_open_in_root(root, path)
+        if fd >= 0 { return .success(fd) }
+        guard errno == ENOSYS else { return .failure(Failure(errorNumber: errno)) }
+        var components = path.split(separator: "/").map(String.init)
+        guard !components.contains(".."), !components.isEmpty else { return .failure(Failure(errorNumber: EACCES)) }
+        let last = components.removeLast()
+        var directory = dup(root)
+        guard directory >= 0 else { return .failure(Failure(errorNumber: errno)) }
+        defer { close(directory) }
+        for component in components where component != "." {
+            let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard next >= 0 else { return .failure(Failure(errorNumber: errno)) }
+            close(directory)
+            directory = next
+        }
+        let file = openat(directory, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        return file >= 0 ? .success(file) : .failure(Failure(errorNumber: errno))
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; the count read (fewer only at the end of the file).
+    package static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Result<Int, Failure> {
+        preadFully(fd, buffer, offset)
+    }
+}

@@ -6,7 +6,7 @@ struct CkptInspect: ParsableCommand {
         commandName: "ckpt-inspect",
         abstract: "Open container checkpoints (CRIU images, Podman / CRI-O / containerd archives) and say what is inside.",
         version: VersionInfo.text(version: toolVersion),
-        subcommands: [List.self, Show.self, Inspect.self, PS.self, Files.self, Sockets.self, Mounts.self, Maps.self, Mem.self, Search.self, Decode.self, Encode.self, Info.self, Diff.self, Verify.self, TriageCommand.self, InFlight.self, FS.self, Logs.self, Host.self, HTMLReportCommand.self]
+        subcommands: [List.self, Show.self, Inspect.self, PS.self, Files.self, Sockets.self, Mounts.self, Maps.self, Mem.self, Search.self, Decode.self, Encode.self, Info.self, Diff.self, Verify.self, TriageCommand.self, InFlight.self, FS.self, Yara.self, Logs.self, Host.self, HTMLReportCommand.self]
     )
 
     /// The tool's version (`--version`, and the `tool_version` of `host`'s node files).

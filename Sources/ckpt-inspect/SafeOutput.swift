@@ -8,10 +8,11 @@ enum SafeOutput {
         var description: String
     }
 
-    /// Creates (or with `force`, truncates) `path` without following a symlink at its last component.
-    static func open(_ path: String, force: Bool) throws -> FileHandle {
+    /// Creates (or with `force`, truncates) `path` without following a symlink at its last component;
+    /// `readable` opens it for reading too.
+    static func open(_ path: String, force: Bool, readable: Bool = false) throws -> FileHandle {
         try refuseRaw(path)
-        var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC
+        var flags = (readable ? O_RDWR : O_WRONLY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC
         flags |= force ? O_TRUNC : O_EXCL
         return try checked(Glibc.open(path, flags, 0o600), path)
     }

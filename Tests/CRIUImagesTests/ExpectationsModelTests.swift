@@ -256,8 +256,15 @@ extension X86Registers: ModelExpectable {
         for (name, value) in generalRegisters { gp = gp.req(name, .u(value)) }
         gp = gp.def("mode", .e(Int32(bitPattern: mode.rawValue)), .e(1))
         var fp = ModelExpectation("user_x86_fpregs_entry").req("mxcsr", .u(UInt64(mxcsr)))
+            .req("cwd", .u(UInt64(fpu.cwd))).req("swd", .u(UInt64(fpu.swd))).req("twd", .u(UInt64(fpu.twd)))
+            .req("fop", .u(UInt64(fpu.fop))).req("rip", .u(fpu.rip)).req("rdp", .u(fpu.rdp)).req("mxcsr_mask", .u(UInt64(fpu.mxcsrMask)))
+            .rep("st_space", fpu.stSpace.map { .u(UInt64($0)) }).rep("xmm_space", fpu.xmmSpace.map { .u(UInt64($0)) })
         if hasXSave {
-            fp = fp.req("xsave", .m(ModelExpectation("user_x86_xsave_entry").opt("xstate_bv", xstateBV.map { .u($0) })))
+            fp = fp.req("xsave", .m(ModelExpectation("user_x86_xsave_entry").opt("xstate_bv", xstateBV.map { .u($0) })
+                .rep("ymmh_space", fpu.ymmhSpace.map { .u(UInt64($0)) }).rep("bndreg_state", fpu.bndregState.map { .u($0) })
+                .rep("bndcsr_state", fpu.bndcsrState.map { .u($0) }).rep("opmask_reg", fpu.opmaskReg.map { .u($0) })
+                .rep("zmm_upper", fpu.zmmUpper.map { .u($0) }).rep("hi16_zmm", fpu.hi16Zmm.map { .u($0) })
+                .rep("pkru", fpu.pkru.map { .u(UInt64($0)) })))
         } else {
             fp = fp.present("xsave", false)
         }
@@ -276,7 +283,8 @@ extension AArch64Registers: ModelExpectable {
             .req("tls", .u(tls))
             .req("gpregs", .m(ModelExpectation("user_aarch64_regs_entry").rep("regs", regs.map { .u($0) })
                 .req("sp", .u(sp)).req("pc", .u(pc)).req("pstate", .u(pstate))))
-            .req("fpsimd", .m(ModelExpectation("user_aarch64_fpsimd_context_entry").req("fpsr", .u(UInt64(fpsr))).req("fpcr", .u(UInt64(fpcr)))))
+            .req("fpsimd", .m(ModelExpectation("user_aarch64_fpsimd_context_entry").rep("vregs", vregs.map { .u($0) })
+                .req("fpsr", .u(UInt64(fpsr))).req("fpcr", .u(UInt64(fpcr)))))
             .present("pac_keys", hasPACKeys)
     }
 }

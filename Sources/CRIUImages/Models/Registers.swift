@@ -49,8 +49,9 @@ public enum Registers: Hashable, Sendable {
     }
 }
 
-/// x86_64 thread state. Mirrors `thread_info_x86` with its `user_x86_regs_entry`; of
-/// `user_x86_fpregs_entry` only `mxcsr`, whether an XSAVE area is present and its `xstate_bv` are kept.
+/// x86_64 thread state. Mirrors `thread_info_x86` with its `user_x86_regs_entry` and
+/// `user_x86_fpregs_entry` (the FXSAVE image in ``fpu``, the XSAVE parts CRIU keeps; not the
+/// unused `padding` or the CET state).
 public struct X86Registers: ImageMessage {
     /// The CRIU message this model mirrors.
     public static let messageName = "thread_info_x86"
@@ -121,6 +122,8 @@ public struct X86Registers: ImageMessage {
     public var hasXSave = false
     /// `fpregs.xsave.xstate_bv`, when the XSAVE area is present.
     public var xstateBV: UInt64?
+    /// The rest of `fpregs`: the x87, SSE and extended (AVX, MPX, AVX-512, PKRU) state.
+    public var fpu = X86FPUState()
     /// `tls`: GDT TLS entries (set_thread_area).
     public var tls: [X86TLSDescriptor] = []
 
@@ -190,18 +193,78 @@ public struct X86Registers: ImageMessage {
     private mutating func readFloatingPoint(_ reader: inout WireReader) throws(ImageError) {
         while let key = try reader.nextKey() {
             switch key.number {
+            case 1: fpu.cwd = try reader.u32(key)
+            case 2: fpu.swd = try reader.u32(key)
+            case 3: fpu.twd = try reader.u32(key)
+            case 4: fpu.fop = try reader.u32(key)
+            case 5: fpu.rip = try reader.u64(key)
+            case 6: fpu.rdp = try reader.u64(key)
             case 7: mxcsr = try reader.u32(key)
+            case 8: fpu.mxcsrMask = try reader.u32(key)
+            case 9: try reader.appendU32(key, to: &fpu.stSpace)
+            case 10: try reader.appendU32(key, to: &fpu.xmmSpace)
             case 13:
                 try reader.expectLengthDelimited(key)
                 var xsave = try reader.readSubmessage()
                 hasXSave = true
                 while let k = try xsave.nextKey() {
-                    if k.number == 1 { xstateBV = try xsave.u64(k) } else { try xsave.skip(k.wireType) }
+                    switch k.number {
+                    case 1: xstateBV = try xsave.u64(k)
+                    case 2: try xsave.appendU32(k, to: &fpu.ymmhSpace)
+                    case 3: try xsave.appendU64(k, to: &fpu.bndregState)
+                    case 4: try xsave.appendU64(k, to: &fpu.bndcsrState)
+                    case 5: try xsave.appendU64(k, to: &fpu.opmaskReg)
+                    case 6: try xsave.appendU64(k, to: &fpu.zmmUpper)
+                    case 7: try xsave.appendU64(k, to: &fpu.hi16Zmm)
+                    case 8: try xsave.appendU32(k, to: &fpu.pkru)
+                    default: try xsave.skip(k.wireType)
+                    }
                 }
             default: try reader.skip(key.wireType)
             }
         }
     }
+}
+
+/// The x87/SSE/XSAVE state of an x86 thread. Mirrors `user_x86_fpregs_entry` (fields 1-6, 8-10:
+/// the FXSAVE image CRIU stores, `mxcsr` being ``X86Registers/mxcsr``) and `user_x86_xsave_entry`
+/// (fields 2-8), words as CRIU stores them (little-endian order of the hardware layout).
+public struct X86FPUState: Hashable, Sendable {
+    /// `cwd`: the x87 control word.
+    public var cwd: UInt32 = 0
+    /// `swd`: the x87 status word.
+    public var swd: UInt32 = 0
+    /// `twd`: the abridged x87 tag word.
+    public var twd: UInt32 = 0
+    /// `fop`: the last x87 opcode.
+    public var fop: UInt32 = 0
+    /// `rip`: the last x87 instruction pointer.
+    public var rip: UInt64 = 0
+    /// `rdp`: the last x87 data pointer.
+    public var rdp: UInt64 = 0
+    /// `mxcsr_mask`.
+    public var mxcsrMask: UInt32 = 0
+    /// `st_space`: ST0-ST7, 16 bytes each (32 words).
+    public var stSpace: [UInt32] = []
+    /// `xmm_space`: XMM0-XMM15, 16 bytes each (64 words).
+    public var xmmSpace: [UInt32] = []
+    /// `xsave.ymmh_space`: the upper halves of YMM0-YMM15 (64 words), when AVX is enabled.
+    public var ymmhSpace: [UInt32] = []
+    /// `xsave.bndreg_state`: MPX BND0-BND3.
+    public var bndregState: [UInt64] = []
+    /// `xsave.bndcsr_state`: MPX BNDCFGU and BNDSTATUS.
+    public var bndcsrState: [UInt64] = []
+    /// `xsave.opmask_reg`: AVX-512 k0-k7.
+    public var opmaskReg: [UInt64] = []
+    /// `xsave.zmm_upper`: the upper 256 bits of ZMM0-ZMM15.
+    public var zmmUpper: [UInt64] = []
+    /// `xsave.hi16_zmm`: ZMM16-ZMM31.
+    public var hi16Zmm: [UInt64] = []
+    /// `xsave.pkru`: the protection-key rights register (and its padding word).
+    public var pkru: [UInt32] = []
+
+    /// An empty state (all zero).
+    public init() {}
 }
 
 /// Whether an x86 task runs 64-bit or 32-bit code. Mirrors enum `user_x86_regs_mode`.
@@ -278,8 +341,8 @@ public struct X86TLSDescriptor: ImageMessage {
     }
 }
 
-/// AArch64 thread state. Mirrors `thread_info_aarch64` with its `user_aarch64_regs_entry`;
-/// of the FP/SIMD state only `fpsr` and `fpcr` are kept.
+/// AArch64 thread state. Mirrors `thread_info_aarch64` with its `user_aarch64_regs_entry` and
+/// `user_aarch64_fpsimd_context_entry`.
 public struct AArch64Registers: ImageMessage {
     /// The CRIU message this model mirrors.
     public static let messageName = "thread_info_aarch64"
@@ -296,6 +359,8 @@ public struct AArch64Registers: ImageMessage {
     public var pc: UInt64 = 0
     /// `gpregs.pstate`.
     public var pstate: UInt64 = 0
+    /// `fpsimd.vregs`: V0-V31 as 64 words, each register's low word first.
+    public var vregs: [UInt64] = []
     /// `fpsimd.fpsr`.
     public var fpsr: UInt32 = 0
     /// `fpsimd.fpcr`.
@@ -326,6 +391,7 @@ public struct AArch64Registers: ImageMessage {
                 var sub = try reader.readSubmessage()
                 while let k = try sub.nextKey() {
                     switch k.number {
+                    case 1: try sub.appendU64(k, to: &vregs)
                     case 2: fpsr = try sub.u32(k)
                     case 3: fpcr = try sub.u32(k)
                     default: try sub.skip(k.wireType)

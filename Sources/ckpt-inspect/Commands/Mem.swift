@@ -24,6 +24,7 @@ struct MemRead: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to this file instead of stdout (refuses to overwrite without --force).") var output: String?
     @Flag(name: .long, help: "Overwrite --output if it exists.") var force = false
     @OptionGroup var source: PreviousOption
+    @OptionGroup var mapped: RootfsOption
     @OptionGroup var diagnostics: DiagnosticOptions
     @OptionGroup var pods: PodSelection
 
@@ -33,6 +34,17 @@ struct MemRead: ParsableCommand {
 
     func run() throws {
         let (start, count, pid) = (address, length, process.pid)
+        try mapped.validateDirectory()
+        var files: MappedFiles?
+        /// The segments of one checkpoint, file-backed pages from the mapped files where they are
+        /// there (--rootfs, the checkpoint's own copies).
+        func memory(of c: Checkpoint) throws -> [MemorySegment] {
+            files = try mapped.files(for: c)
+            return try withCheckpointErrors { () throws(CheckpointError) in
+                guard let space = try c.addressSpace(pid) else { return try c.readMemory(pid: pid, address: start, length: count) }
+                return try c.readMemory(in: space, address: start, length: count, files: files)
+            }
+        }
         let targets = try pods.targets(path, previous: source.previous, progress: diagnostics.reading(path), diagnostics: diagnostics)
         let withProcess = try targets.having(pid: pid, path: path)
         // Several containers: a hexdump of each; raw bytes or a file need one (--container).
@@ -43,7 +55,7 @@ struct MemRead: ParsableCommand {
             }
             var read: [(Target, [MemorySegment])] = []
             for t in withProcess {
-                let segments = try withCheckpointErrors { () throws(CheckpointError) in try t.checkpoint.readMemory(pid: pid, address: start, length: count) }
+                let segments = try memory(of: t.checkpoint)
                 Output.write("container \(Terminal.safe(t.container ?? "-")):\n" + Hexdump.render(segments))
                 read.append((t, segments))
             }
@@ -52,10 +64,14 @@ struct MemRead: ParsableCommand {
         }
         let c = withProcess[0].checkpoint
         if !targets.isPod { _ = try process.process(in: c) }
-        let segments = try withCheckpointErrors { () throws(CheckpointError) in try c.readMemory(pid: pid, address: start, length: count) }
+        let segments = try memory(of: c)
+        mapped.warnRefusals(files, diagnostics)
         var out = Data()
         if raw {
             for s in segments {
+                if let origin = s.origin {
+                    diagnostics.warn("\(path): pid \(pid): 0x\(String(s.address, radix: 16))+\(s.length): not in the checkpoint, \(origin)")
+                }
                 if let bytes = s.bytes { out.append(contentsOf: bytes) } else {
                     diagnostics.warn("\(path): pid \(pid): 0x\(String(s.address, radix: 16))+\(s.length): \(s.hole!.rawValue), not in the checkpoint (skipped)")
                 }
@@ -87,15 +103,16 @@ func failOnDamage(_ c: Checkpoint, holes: [MemorySegment], pid: UInt32) throws {
 /// `hexdump -C` style: 16 bytes a line, `*` for repeated lines, ASCII column; holes named.
 enum Hexdump {
     static func render(_ segments: [MemorySegment]) -> String {
-        render(pieces: segments.map { ($0.address, $0.length, $0.bytes, $0.hole?.rawValue) })
+        render(pieces: segments.map { ($0.address, $0.length, $0.bytes, $0.hole?.rawValue, $0.origin?.description) })
     }
 
     /// Bytes from offset `address` (in-flight data, files).
     static func render(_ bytes: [UInt8], address: UInt64 = 0) -> String {
-        render(pieces: [(address, UInt64(bytes.count), bytes, nil)])
+        render(pieces: [(address, UInt64(bytes.count), bytes, nil, nil)])
     }
 
-    static func render(pieces: [(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: String?)]) -> String {
+    /// `origin`: where bytes the checkpoint does not hold came from (a mapped file), said before them.
+    static func render(pieces: [(address: UInt64, length: UInt64, bytes: [UInt8]?, hole: String?, origin: String?)]) -> String {
         var out = ""
         var previousLine: [UInt8]?
         var starred = false
@@ -105,6 +122,11 @@ enum Hexdump {
                 previousLine = nil
                 starred = false
                 continue
+            }
+            if let origin = s.origin {
+                out += String(format: "%016llx  <%@: %llu bytes, not in the checkpoint>\n", s.address, origin, s.length)
+                previousLine = nil
+                starred = false
             }
             var i = 0
             while i < bytes.count {

@@ -8,16 +8,17 @@ struct MemDump: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Write a process's memory regions to files named by address.",
-        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
+        discussion: "Writes one file per VMA (or the given range) into DIR, named <pid>-<start>-<end>.bin; pages the checkpoint does not hold are left as holes (sparse, reading as zeros) and listed in <pid>-holes.txt; file-backed pages CRIU did not dump are written from the mapped file when the checkpoint holds a copy of it (a ghost file, the rootfs diff, a tmpfs) or --rootfs has it, and listed as from file. Files are created with mode 0600, never through symlinks, and existing files are kept unless --force.")
 
     @Argument(help: "A checkpoint archive or directory.") var path: String
     @OptionGroup var process: OneProcess
     @Option(name: .long, parsing: .unconditional, help: "Only the VMA containing this address (hex).", transform: Parse.address) var vma: UInt64?
     @Option(name: .long, parsing: .unconditional, help: "Only this range, START-END in hex.", transform: Parse.range) var range: Range<UInt64>?
     @Option(name: [.short, .long], help: "The output directory (created if missing).") var output: String
-    @Flag(name: .long, help: "Write one ELF core file (<pid>.core) readable by gdb and readelf instead of region files.") var core = false
+    @Flag(name: .long, help: "Write one sparse ELF core file (<pid>.core) for gdb, lldb and readelf instead of region files: registers and floating-point state of every thread; file-backed pages CRIU did not dump are left to the mapped files, or written from the copies the checkpoint or --rootfs has.") var core = false
     @Flag(name: .long, help: "Overwrite existing files.") var force = false
     @OptionGroup var source: PreviousOption
+    @OptionGroup var mapped: RootfsOption
     @OptionGroup var sizes: SizeOptions
     @OptionGroup var diagnostics: DiagnosticOptions
     @OptionGroup var pods: PodSelection
@@ -30,6 +31,7 @@ struct MemDump: ParsableCommand {
     }
 
     func run() throws {
+        try mapped.validateDirectory()
         // A compressed archive's pages are written while it is opened (one pass for the index and the copy).
         let writer = core || CheckpointSource.isSeekable(path: RawPath.resolve(path)) ? nil
             : RegionWriter(pid: pid, select: regions, directory: { try SafeOutput.directory(output) }, force: force)
@@ -40,7 +42,9 @@ struct MemDump: ParsableCommand {
         let base = targets.isPod ? try SafeOutput.directory(output) : output
         for t in withProcess {
             let directory = try t.container.map { name throws in try SafeOutput.directory(SafeOutput.child(base, try PodSelection.directoryName(name))) } ?? base
-            try dump(t.checkpoint, into: directory, written: t.streamed ? writer : nil)
+            let files = try mapped.files(for: t.checkpoint)
+            defer { mapped.warnRefusals(files, diagnostics) }
+            try dump(t.checkpoint, into: directory, written: t.streamed ? writer : nil, files: files)
         }
         try targets.finish()
     }
@@ -57,7 +61,7 @@ struct MemDump: ParsableCommand {
         return space.vmas.enumerated().filter { space.kind(of: $0.offset) != .vvar }.map { $0.element.start..<$0.element.end }
     }
 
-    func dump(_ c: Checkpoint, into output: String, written writer: RegionWriter?) throws {
+    func dump(_ c: Checkpoint, into output: String, written writer: RegionWriter?, files: MappedFiles?) throws {
         guard let space = try withCheckpointErrors({ () throws(CheckpointError) in try c.addressSpace(pid) }) else {
             Output.error("\(path): process \(pid) has no address space")
             throw ExitCode.badData
@@ -65,17 +69,25 @@ struct MemDump: ParsableCommand {
         if core {
             let directory = try SafeOutput.directory(output)
             let target = SafeOutput.child(directory, "\(pid).core")
-            let handle = try SafeOutput.open(target, force: force)
-            let size = try withCheckpointErrorsThrowing { try ELFCoreWriter(checkpoint: c, pid: pid).write { handle.write(Data($0)) } }
-            Output.write("wrote \(target) (\(sizes.text(size)))\n")
+            let handle = try SafeOutput.open(target, force: force, readable: true)
+            let summary = try withCheckpointErrors { () throws(CheckpointError) in
+                try ELFCoreWriter(checkpoint: c, pid: pid, files: files).write(to: handle.fileDescriptor)
+            }
+            try handle.close()
+            var line = "wrote \(target) (\(sizes.text(summary.size)), \(sizes.text(summary.memoryBytes)) of memory from the checkpoint, \(summary.segments) segments"
+            if summary.filledSegments > 0 { line += "; \(summary.filledSegments) (\(sizes.text(summary.filledBytes))) from the mapped files" }
+            if summary.fileBackedSegments > 0 { line += "; \(summary.fileBackedSegments) file-backed, left to the mapped files" }
+            if summary.missingSegments > 0 { line += "; \(summary.missingSegments) not in the checkpoint" }
+            Output.write(line + ")\n")
             return
         }
         let regions = try self.regions(space)
         let directory = try SafeOutput.directory(output)
         if let writer {
             // Written during the open: the files of regions with no bytes are made now, the holes listed.
-            let (written, holes, damaged) = try writer.finish(space)
-            try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged)
+            var (written, holes, damaged) = try writer.finish(space)
+            let filled = try fill(files, c, space, regions, directory, &holes)
+            try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged, filled: filled)
             return
         }
         // Every region's file is open during the copy (a compressed archive is streamed once for
@@ -106,15 +118,74 @@ struct MemDump: ParsableCommand {
                 }
             }
         }
-        try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged)
+        let filled = try fill(files, c, space, regions, directory, &holes)
+        try report(c, regions: regions, directory: directory, written: written, holes: holes, damaged: damaged, filled: filled)
+    }
+
+    /// With --rootfs: the file-backed holes whose mapped file is there are written into the region
+    /// files from it; their lines in `holes` become the parts still missing, and the filled ranges
+    /// are returned as `from file` lines with their bytes.
+    func fill(_ files: MappedFiles?, _ c: Checkpoint, _ space: AddressSpace, _ regions: [Range<UInt64>], _ directory: String,
+              _ holes: inout [String]) throws -> (lines: [String], bytes: UInt64) {
+        guard let files else { return ([], 0) }
+        var lines: [String] = []
+        var bytes: UInt64 = 0
+        var replaced: [Range<UInt64>] = []
+        for region in regions {
+            let fileBacked = space.pieces(address: region.lowerBound, length: UInt64(region.count)).compactMap { piece -> Range<UInt64>? in
+                guard case .hole(.fileBacked) = piece.location else { return nil }
+                return piece.address..<(piece.address + piece.length)
+            }
+            let fills = fileBacked.flatMap { files.fills(in: $0, of: space, checkpoint: c) }
+            guard !fills.isEmpty else { continue }
+            // The region's file was created by this command just now: written in place, not through a link.
+            let name = SafeOutput.child(directory, Self.fileName(pid: pid, region))
+            let fd = open(name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else {
+                Output.error("\(name): cannot open to write the mapped files' pages: \(String(cString: strerror(errno)))")
+                throw ExitCode.badData
+            }
+            defer { close(fd) }
+            try withCheckpointErrors { () throws(CheckpointError) in try files.write(fills, to: fd, base: region.lowerBound, offset: 0) }
+            for fill in fills {
+                lines.append("\(String(fill.address, radix: 16))-\(String(fill.address + fill.length, radix: 16)) \(fill.origin)")
+                bytes += fill.length
+                replaced.append(fill.address..<(fill.address + fill.length))
+            }
+        }
+        guard !replaced.isEmpty else { return ([], 0) }
+        // File-backed hole lines lose the filled parts.
+        var kept: [String] = []
+        for line in holes {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            let bounds = parts.first?.split(separator: "-").compactMap { UInt64($0, radix: 16) } ?? []
+            guard parts.count == 2, parts[1] == MemoryHole.fileBacked.rawValue, bounds.count == 2 else {
+                kept.append(line)
+                continue
+            }
+            var cursor = bounds[0]
+            for r in replaced.sorted(by: { $0.lowerBound < $1.lowerBound }) where r.upperBound > cursor && r.lowerBound < bounds[1] {
+                if r.lowerBound > cursor { kept.append("\(String(cursor, radix: 16))-\(String(r.lowerBound, radix: 16)) \(parts[1])") }
+                cursor = max(cursor, r.upperBound)
+            }
+            if cursor < bounds[1] { kept.append("\(String(cursor, radix: 16))-\(String(bounds[1], radix: 16)) \(parts[1])") }
+        }
+        holes = kept
+        return (lines, bytes)
     }
 
     /// The holes file, the summary line, and the damaged bytes (exit 1).
-    func report(_ c: Checkpoint, regions: [Range<UInt64>], directory: String, written: UInt64, holes: [String], damaged: [MemorySegment]) throws {
-        if !holes.isEmpty {
-            try SafeOutput.write(Data((holes.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
+    func report(_ c: Checkpoint, regions: [Range<UInt64>], directory: String, written: UInt64, holes: [String], damaged: [MemorySegment],
+                filled: (lines: [String], bytes: UInt64)) throws {
+        if !holes.isEmpty || !filled.lines.isEmpty {
+            let lines = (holes + filled.lines).sorted { UInt64($0.prefix { $0 != "-" }, radix: 16) ?? 0 < UInt64($1.prefix { $0 != "-" }, radix: 16) ?? 0 }
+            try SafeOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: SafeOutput.child(directory, "\(pid)-holes.txt"), force: force)
         }
-        Output.write("\(plural(regions.count, "region")) of pid \(pid) written to \(directory) (\(sizes.text(written)) from the checkpoint, \(plural(holes.count, "hole")))\n")
+        var fromFiles = ""
+        if !filled.lines.isEmpty {
+            fromFiles = ", \(sizes.text(filled.bytes)) in \(plural(filled.lines.count, "range")) from the mapped files"
+        }
+        Output.write("\(plural(regions.count, "region")) of pid \(pid) written to \(directory) (\(sizes.text(written)) from the checkpoint\(fromFiles), \(plural(holes.count, "hole")))\n")
         try failOnDamage(c, holes: damaged, pid: pid)
     }
 
