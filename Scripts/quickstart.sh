@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the build needs (Debian/Ubuntu), builds ckpt-inspect in release mode and
+# Installs what the build needs (Debian/Ubuntu: libarchive and libyara headers, pkg-config), builds ckpt-inspect in release mode and
 # reports on a bundled checkpoint. Usage: Scripts/quickstart.sh [ARCHIVE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in libarchive-dev pkg-config; do
+for pkg in libarchive-dev libyara-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
