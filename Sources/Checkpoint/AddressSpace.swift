@@ -3,11 +3,16 @@ public import CRIUImages
 internal import Synchronization
 
 /// The address spaces a checkpoint has built, by pid (nil: no address space), shared by its copies.
+/// At most ``limit`` are kept, so memory does not grow with the number of processes; later ones
+/// are built again when asked for.
 final class AddressSpaceCache: Sendable {
+    static let limit = 64
     private let spaces = Mutex<[UInt32: AddressSpace?]>([:])
 
     func lookup(_ pid: UInt32) -> AddressSpace?? { spaces.withLock { $0[pid] } }
-    func store(_ pid: UInt32, _ space: AddressSpace?) { spaces.withLock { $0[pid] = .some(space) } }
+    func store(_ pid: UInt32, _ space: AddressSpace?) {
+        spaces.withLock { if $0.count < Self.limit { $0[pid] = .some(space) } }
+    }
 }
 
 /// What a VMA is, for reports and filters.
@@ -233,11 +238,8 @@ extension Checkpoint {
         var pids: [UInt32] = []
         var shared: [UInt64] = []
         for (owner, name) in ownPagemaps {
-            // A process's index through its (cached) address space, which every report builds anyway.
-            let found: PageIndex?
-            if case .process(let pid) = owner, let space = (try? addressSpace(pid)) ?? nil { found = space.pages }
-            else { found = try? pageIndex(pagemap: name) }
-            guard let index = found else { continue }
+            // Built and dropped: keeping every address space alive at load would grow with the processes.
+            guard let index = try? pageIndex(pagemap: name) else { continue }
             let missing = index.counts.missingParent
             guard missing > 0 else { continue }
             pages += missing
