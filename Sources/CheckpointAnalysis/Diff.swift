@@ -1,6 +1,8 @@
 public import Checkpoint
 import CheckpointArchive
 import CRIUImages
+import Foundation
+internal import Synchronization
 
 /// Options of ``diff(_:_:options:progress:)``.
 public struct DiffOptions: Sendable {
@@ -101,8 +103,27 @@ struct Differ {
     /// `s` of side 0 (A) or 1 (B) with the container id replaced by `<id>`.
     func norm(_ s: String, _ side: Int) -> String {
         var out = s
-        for id in ids[side] where out.contains(id) { out = out.replacing(id, with: "<id>") }
+        for id in ids[side] where Self.occurs(id, in: out) { out = out.replacing(id, with: "<id>") }
         return out
+    }
+
+    /// Whether `needle` occurs in `s`, byte for byte in UTF-8 (what `contains` means for the ASCII
+    /// ids looked for here); `String.contains(_:)` goes through the generic string searcher, which
+    /// cost more than the memory comparison on a checkpoint of 500 processes.
+    static func occurs(_ needle: String, in s: String) -> Bool {
+        let found = s.utf8.withContiguousStorageIfAvailable { h in
+            needle.utf8.withContiguousStorageIfAvailable { n -> Bool in
+                guard let first = n.first else { return true }
+                guard h.count >= n.count else { return false }
+                var i = 0
+                while i <= h.count - n.count {
+                    if h[i] == first, h[i..<(i + n.count)].elementsEqual(n) { return true }
+                    i += 1
+                }
+                return false
+            }
+        }
+        return (found ?? nil) ?? s.contains(needle)
     }
 
     mutating func run() throws(CheckpointError) -> CheckpointDiff {
@@ -493,22 +514,32 @@ struct Differ {
             total = shares.reduce(0, +)
             progress(0, total)
         }
-        var finished: UInt64 = 0
-        for (k, (i, j, _)) in memoryPairs.enumerated() {
-            let pa = a.processes[i].process, pb = b.processes[j].process
-            var report: ((Int, Int) -> Void)?
-            if let progress {
-                let share = shares[k], base = finished
-                var last = UInt64.max
-                report = { done, of in
-                    let now = min(share, of > 0 ? share * UInt64(done) / UInt64(of) : share)
-                    if now != last { last = now; progress(base + now, total) }
+        var results: [ProcessMemory?]
+        let seekable = [a.checkpoint, b.checkpoint].allSatisfy { $0.imageSets.allSatisfy(\.source.isSeekable) }
+        if budget == 0, seekable, memoryPairs.count > 1, PageDiff.workers > 1 {
+            results = try comparePairsInParallel(memoryPairs.map { ($0.a, $0.b) }, pages, shares: shares, total: total)
+        } else {
+            results = []
+            var finished: UInt64 = 0
+            for (k, (i, j, _)) in memoryPairs.enumerated() {
+                let pa = a.processes[i].process, pb = b.processes[j].process
+                var report: ((Int, Int) -> Void)?
+                if let progress {
+                    let share = shares[k], base = finished
+                    var last = UInt64.max
+                    report = { done, of in
+                        let now = min(share, of > 0 ? share * UInt64(done) / UInt64(of) : share)
+                        if now != last { last = now; progress(base + now, total) }
+                    }
+                    finished += share
                 }
-                finished += share
+                results.append(try pages.compare(a.checkpoint, pid: pa.pid, b.checkpoint, pid: pb.pid, comm: (pa.command, pb.command),
+                                                 budget: &budget, progress: report))
             }
-            guard let m = try pages.compare(a.checkpoint, pid: pa.pid, b.checkpoint, pid: pb.pid, comm: (pa.command, pb.command),
-                                            budget: &budget, progress: report)
-            else { continue }
+        }
+        for (k, (i, _, _)) in memoryPairs.enumerated() {
+            guard let m = results[k] else { continue }
+            let pa = a.processes[i].process
             if m.ranges.isEmpty {
                 unchanged(.memory, "\(pa.pid) \(pa.command): \(plural(m.comparedPages, "page"))")
             } else {
@@ -516,6 +547,66 @@ struct Differ {
             }
         }
         progress?(total, total)
+    }
+
+    /// Pairs of seekable checkpoints without a hexdump: two pairs at a time (each worker reads and
+    /// compares its own), the largest first so that the workers end together. A pair holding more
+    /// than half of the memory is compared first on its own, by two workers of its own. Results in
+    /// the pairs' order; the first pair's error (in that order) is the one thrown.
+    func comparePairsInParallel(_ list: [(a: Int, b: Int)], _ pages: PageDiff, shares: [UInt64], total: UInt64) throws(CheckpointError) -> [ProcessMemory?] {
+        // Sizes to schedule by: the A side's mapped bytes (cheap; the dumped pages are known only
+        // once the address spaces are built).
+        let sizes: [UInt64] = list.map { p in
+            (a.processes[p.a].process.memory?.vmas ?? []).reduce(0) { $0 + ($1.end &- $1.start) }
+        }
+        var order = Array(list.indices).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        let all = sizes.reduce(0, +)
+        var alone: [Int] = []
+        if let first = order.first, sizes[first] > all / 2 { alone = [first]; order.removeFirst() }
+        let state = Mutex<(results: [Int: ProcessMemory?], errors: [Int: CheckpointError], next: Int, done: [UInt64])>(
+            ([:], [:], 0, [UInt64](repeating: 0, count: list.count)))
+        let reporter = UncheckedSendableBox(progress)
+        let (ca, cb) = (a.checkpoint, b.checkpoint)
+        let named = list.map { p in (a.processes[p.a].process, b.processes[p.b].process) }
+        @Sendable func run(_ k: Int, _ comparer: PageDiff) {
+            let (pa, pb) = named[k]
+            var report: ((Int, Int) -> Void)?
+            if reporter.value != nil {
+                let share = shares[k]
+                report = { done, of in
+                    let now = min(share, of > 0 ? share * UInt64(done) / UInt64(of) : share)
+                    state.withLock { s in
+                        s.done[k] = now
+                        reporter.value?(s.done.reduce(0, +), total)
+                    }
+                }
+            }
+            var none = 0
+            do throws(CheckpointError) {
+                let m = try comparer.compare(ca, pid: pa.pid, cb, pid: pb.pid, comm: (pa.command, pb.command), budget: &none, progress: report)
+                state.withLock { $0.results[k] = m }
+            } catch {
+                state.withLock { $0.errors[k] = error }
+            }
+        }
+        for k in alone { run(k, pages) }
+        var one = pages
+        one.parallelAbove = Int.max  // each worker compares its pair alone
+        let (single, queue) = (one, order)
+        DispatchQueue.concurrentPerform(iterations: PageDiff.workers) { _ in
+            while true {
+                let n: Int? = state.withLock { s in
+                    guard s.next < queue.count, s.errors.isEmpty else { return nil }
+                    defer { s.next += 1 }
+                    return queue[s.next]
+                }
+                guard let k = n else { return }
+                run(k, single)
+            }
+        }
+        let (results, errors) = state.withLock { ($0.results, $0.errors) }
+        if let first = errors.keys.min() { throw errors[first]! }
+        return list.indices.map { results[$0] ?? nil }
     }
 
     /// The pages dumped on both sides of one pair (what ``PageDiff`` will compare); 0 when they

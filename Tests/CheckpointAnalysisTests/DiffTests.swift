@@ -122,6 +122,39 @@ struct DiffGroundTruthTests {
         try check(result)
     }
 
+    @Test("seven processes compared two at a time: the flipped bytes, as the one-at-a-time path finds them")
+    func pairsInParallel() throws {
+        // The forensic dump, with one byte flipped in the second page of its two largest pages files.
+        let dir = try DiffFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("forensic")
+        try FileManager.default.copyItem(atPath: DiffFixture.path("raw/forensic"), toPath: copy.path)
+        let pagesFiles = try FileManager.default.contentsOfDirectory(atPath: copy.path).filter { $0.hasPrefix("pages-") }
+            .map { (name: $0, size: try FileManager.default.attributesOfItem(atPath: copy.appendingPathComponent($0).path)[.size] as! Int) }
+            .sorted { $0.size > $1.size }
+        try #require(pagesFiles.count >= 2 && pagesFiles[1].size >= 2 * 4096)
+        for file in pagesFiles.prefix(2) {
+            let url = copy.appendingPathComponent(file.name)
+            var bytes = try [UInt8](Data(contentsOf: url))
+            bytes[4096 + 7] ^= 0xff
+            try Data(bytes).write(to: url)
+        }
+        let a = try DiffFixture.open("raw/forensic"), b = try Checkpoint.open(copy.path)
+        #expect(a.processes.count == 7)
+        let parallel = try diff(a, b, options: DiffOptions(sections: [.memory], includeUnchanged: true))
+        // A hexdump budget keeps the comparison in address order, one pair at a time.
+        let sequential = try diff(a, b, options: DiffOptions(sections: [.memory], includeUnchanged: true, hexdumpBytes: 1 << 20))
+        #expect(parallel.memory.count == 2)
+        #expect(parallel.memory.map(\.changedPages) == [1, 1])
+        #expect(parallel.memory.map(\.differingBytes) == [1, 1])
+        func summary(_ d: CheckpointDiff) -> [String] {
+            d.memory.map { m in "\(m.a.pid) \(m.comparedPages) " + m.ranges.map { "\($0.kind) \($0.start) \($0.pageCount) \($0.differingBytes ?? [])" }.joined(separator: ",") }
+        }
+        #expect(summary(parallel) == summary(sequential))
+        #expect(parallel.unchanged == sequential.unchanged)
+        #expect(parallel.unchanged["memory"]?.count == 5)
+    }
+
     @Test("gen1 vs gen2 as tar.zst (hash pass + bounded byte pass): the same pages")
     func compressed() throws {
         let dir = try DiffFixture.temporaryDirectory()
