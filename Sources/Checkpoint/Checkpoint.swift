@@ -262,6 +262,7 @@ public struct Checkpoint: Sendable {
                 throw CheckpointError(error)
             }
         }
+        session?.passesEnded()
         var loader = Loader(path: source.path, source: images, previous: previous, options: options)
         loader.ociAnnotations = ociAnnotations
         loader.parts = parts

@@ -1,6 +1,7 @@
 import CheckpointArchive
 import CRIUImages
 import Foundation
+internal import Synchronization
 
 /// Reads every image and engine file a report needs, once, and links them.
 struct Loader {
@@ -81,6 +82,63 @@ struct Loader {
             unreadable(set.path(of: name), error)
             return nil
         }
+    }
+
+    /// The images of one process, decoded (or the error each gave), before they are linked.
+    struct ProcessImages: Sendable, Equatable {
+        var cores: [UInt32: Result<[Core]?, CheckpointError>] = [:]
+        var ids: Result<[KernelObjectIDs]?, CheckpointError> = .success(nil)
+        var mm: Result<[MemoryMap]?, CheckpointError> = .success(nil)
+        var fs: Result<[TaskFS]?, CheckpointError> = .success(nil)
+        var fdinfo: Result<[FileDescriptorInfo]?, CheckpointError> = .success(nil)
+    }
+
+    static func attempt<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> Result<[T]?, CheckpointError> {
+        do { return .success(try set.decode(type, name)) } catch { return .failure(error) }
+    }
+
+    /// A decoded image, or nil with the failure recorded as ``decode(_:_:_:)`` records it.
+    mutating func take<T>(_ result: Result<[T]?, CheckpointError>, _ set: ImageSet, _ name: String) -> [T]? {
+        switch result {
+        case .success(let entries): return entries
+        case .failure(let error): unreadable(set.path(of: name), error); return nil
+        }
+    }
+
+    /// Decodes each process's core, ids, mm, fs and fdinfo images, on two workers when there are
+    /// many processes: a checkpoint of hundreds spends most of its opening here, and while a
+    /// compressed archive is being planned the decompression thread waits anyway. The results are
+    /// taken in the tree's order, so warnings come out as one worker would give them.
+    static func decodeProcessImages(_ tree: [TreeEntry], in images: ImageSet, preDump: Bool, parallelFrom: Int = 32) -> [ProcessImages] {
+        @Sendable func one(_ entry: TreeEntry) -> ProcessImages {
+            var out = ProcessImages()
+            guard !preDump else { return out }
+            for tid in entry.threads.isEmpty ? [entry.pid] : entry.threads { out.cores[tid] = attempt(images, Core.self, "core-\(tid).img") }
+            out.ids = attempt(images, KernelObjectIDs.self, "ids-\(entry.pid).img")
+            out.mm = attempt(images, MemoryMap.self, "mm-\(entry.pid).img")
+            out.fs = attempt(images, TaskFS.self, "fs-\(entry.pid).img")
+            if case .success(let ids?) = out.ids, let first = ids.first {
+                out.fdinfo = attempt(images, FileDescriptorInfo.self, "fdinfo-\(first.filesID).img")
+            }
+            return out
+        }
+        let workers = min(2, ProcessInfo.processInfo.activeProcessorCount)
+        guard tree.count >= parallelFrom, workers > 1 else { return tree.map(one) }
+        let state = Mutex<(next: Int, done: [Int: ProcessImages])>((0, [:]))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let k: Int? = state.withLock { s in
+                    guard s.next < tree.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
+                }
+                guard let k else { return }
+                let result = one(tree[k])
+                state.withLock { $0.done[k] = result }
+            }
+        }
+        let done = state.withLock { $0.done }
+        return tree.indices.map { done[$0]! }
     }
 
     mutating func decodeSingle<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> T? {
@@ -228,13 +286,15 @@ struct Loader {
         var depthOf: [UInt32: Int] = [:]
         var architecture: Architecture?
         var pageSize: UInt64?
-        for entry in tree {
+        let decoded = Self.decodeProcessImages(tree, in: images, preDump: treeSource == .preDump)
+        for (k, entry) in tree.enumerated() {
             let pid = entry.pid
             let threadIDs = entry.threads.isEmpty ? [pid] : entry.threads
             var threads: [CheckpointThread] = []
             var leaderCore: Core?
+            let pre = decoded[k]
             for tid in threadIDs where treeSource != .preDump {
-                let core = decodeSingle(images, Core.self, "core-\(tid).img")
+                let core = take(pre.cores[tid] ?? .success(nil), images, "core-\(tid).img")?.first
                 if core == nil && unreadableImages[images.path(of: "core-\(tid).img")] == nil {
                     warnings.append("core-\(tid).img is missing (thread \(tid) of process \(pid))")
                 }
@@ -245,14 +305,14 @@ struct Loader {
             if architecture == nil { architecture = leaderCore?.architecture }
             let task = leaderCore?.task
             let state = task?.state ?? .unknown(0)
-            let ids = decodeSingle(images, KernelObjectIDs.self, "ids-\(pid).img")
-            let mm = decodeSingle(images, MemoryMap.self, "mm-\(pid).img")
+            let ids = take(pre.ids, images, "ids-\(pid).img")?.first
+            let mm = take(pre.mm, images, "mm-\(pid).img")?.first
             if pageSize == nil, let size = mm?.pageSize { pageSize = size }
-            let fs = decodeSingle(images, TaskFS.self, "fs-\(pid).img")
+            let fs = take(pre.fs, images, "fs-\(pid).img")?.first
             var open: [OpenFile] = []
             if treeSource == .preDump {
             } else if let ids {
-                let fdinfo = decode(images, FileDescriptorInfo.self, "fdinfo-\(ids.filesID).img")
+                let fdinfo = take(pre.fdinfo, images, "fdinfo-\(ids.filesID).img")
                 if fdinfo == nil && state != .dead { warnings.append("fdinfo-\(ids.filesID).img is missing (process \(pid))") }
                 open = (fdinfo ?? []).map { fileTables.describe($0) }.sorted { $0.fd < $1.fd }
             } else if state != .dead {

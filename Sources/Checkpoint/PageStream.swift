@@ -49,6 +49,7 @@ extension Checkpoint {
 public final class PageStreamSession {
     let visitorFor: (CheckpointSource?) -> MemberVisitor
     let invalidate: () -> Void
+    let passesEnded: () -> Void
     let finish: (Checkpoint) throws(CheckpointError) -> Void
 
     /// A session for `consumer`, for a checkpoint opened with `options`.
@@ -56,6 +57,7 @@ public final class PageStreamSession {
         let rider = Rider(consumer: consumer, options: options)
         visitorFor = { rider.visitor(previous: $0) }
         invalidate = { rider.invalidate() }
+        passesEnded = { rider.passesEnded() }
         finish = { (c: Checkpoint) throws(CheckpointError) in try rider.finish(c) }
     }
 
@@ -82,6 +84,9 @@ final class Rider<Consumer: PageStreamConsumer> {
         provisionalOptions.listNestedArchives = false  // what the plans need is the images
         self.options = provisionalOptions
     }
+
+    /// The passes are over: the provisional checkpoint is let go before the final one is loaded.
+    func passesEnded() { provisional = nil }
 
     func invalidate() {
         invalid = true
@@ -121,6 +126,10 @@ final class Rider<Consumer: PageStreamConsumer> {
                 else { let so = soFar(); loader = Loader(path: so.path, source: so, previous: nil, options: options) }
                 // The pass has not reached the set's other pages files yet: their sizes are unknown.
                 loader.provisional = true
+                // The one it replaces is let go first: two whole models at once would double the
+                // memory of a checkpoint with many processes.
+                provisional = nil
+                checkpoint = nil
                 guard let built = try? loader.load() else { return nil }
                 provisional = built
                 checkpoint = built

@@ -62,6 +62,9 @@ public struct MemoryMap: ImageMessage {
             default: try reader.skip(key.wireType)
             }
         }
+        // Appending one VMA at a time leaves up to twice the storage needed; a checkpoint keeps
+        // every process's VMAs, so they are kept at their size.
+        if vmas.capacity > vmas.count + vmas.count / 4 { vmas = vmas.withUnsafeBufferPointer { Array($0) } }
     }
 
     /// The auxiliary vector as (type, value) pairs, up to (not including) the AT_NULL terminator.
