@@ -1,7 +1,6 @@
 import CheckpointArchive
 import CRIUImages
 import Foundation
-internal import Synchronization
 
 /// Reads every image and engine file a report needs, once, and links them.
 struct Loader {
@@ -122,23 +121,8 @@ struct Loader {
             }
             return out
         }
-        let workers = min(2, ProcessInfo.processInfo.activeProcessorCount)
-        guard tree.count >= parallelFrom, workers > 1 else { return tree.map(one) }
-        let state = Mutex<(next: Int, done: [Int: ProcessImages])>((0, [:]))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let k: Int? = state.withLock { s in
-                    guard s.next < tree.count else { return nil }
-                    defer { s.next += 1 }
-                    return s.next
-                }
-                guard let k else { return }
-                let result = one(tree[k])
-                state.withLock { $0.done[k] = result }
-            }
-        }
-        let done = state.withLock { $0.done }
-        return tree.indices.map { done[$0]! }
+        guard tree.count >= parallelFrom else { return tree.map(one) }
+        return orderedParallelMap(count: tree.count, workers: parallelWorkers) { one(tree[$0]) }
     }
 
     mutating func decodeSingle<T: ImageMessage>(_ set: ImageSet, _ type: T.Type, _ name: String) -> T? {

@@ -516,7 +516,7 @@ struct Differ {
         }
         var results: [ProcessMemory?]
         let seekable = [a.checkpoint, b.checkpoint].allSatisfy { $0.imageSets.allSatisfy(\.source.isSeekable) }
-        if budget == 0, seekable, memoryPairs.count > 1, PageDiff.workers > 1 {
+        if budget == 0, seekable, memoryPairs.count > 1, parallelWorkers > 1 {
             results = try comparePairsInParallel(memoryPairs.map { ($0.a, $0.b) }, pages, shares: shares, total: total)
         } else {
             results = []
@@ -552,7 +552,7 @@ struct Differ {
     /// Pairs of seekable checkpoints without a hexdump: two pairs at a time (each worker reads and
     /// compares its own), the largest first so that the workers end together. A pair holding more
     /// than half of the memory is compared first on its own, by two workers of its own. Results in
-    /// the pairs' order; the first pair's error (in that order) is the one thrown.
+    /// the pairs' order; after an error no further pair is started.
     func comparePairsInParallel(_ list: [(a: Int, b: Int)], _ pages: PageDiff, shares: [UInt64], total: UInt64) throws(CheckpointError) -> [ProcessMemory?] {
         // Sizes to schedule by: the A side's mapped bytes (cheap; the dumped pages are known only
         // once the address spaces are built).
@@ -563,50 +563,45 @@ struct Differ {
         let all = sizes.reduce(0, +)
         var alone: [Int] = []
         if let first = order.first, sizes[first] > all / 2 { alone = [first]; order.removeFirst() }
-        let state = Mutex<(results: [Int: ProcessMemory?], errors: [Int: CheckpointError], next: Int, done: [UInt64])>(
-            ([:], [:], 0, [UInt64](repeating: 0, count: list.count)))
+        let done = Mutex([UInt64](repeating: 0, count: list.count))
+        let failed = Atomic<Bool>(false)
         let reporter = UncheckedSendableBox(progress)
         let (ca, cb) = (a.checkpoint, b.checkpoint)
         let named = list.map { p in (a.processes[p.a].process, b.processes[p.b].process) }
-        @Sendable func run(_ k: Int, _ comparer: PageDiff) {
+        @Sendable func run(_ k: Int, _ comparer: PageDiff) -> Result<ProcessMemory?, CheckpointError> {
+            // After a failure the remaining pairs are skipped: the first error is what is reported.
+            guard !failed.load(ordering: .relaxed) else { return .success(nil) }
             let (pa, pb) = named[k]
             var report: ((Int, Int) -> Void)?
             if reporter.value != nil {
                 let share = shares[k]
-                report = { done, of in
-                    let now = min(share, of > 0 ? share * UInt64(done) / UInt64(of) : share)
-                    state.withLock { s in
-                        s.done[k] = now
-                        reporter.value?(s.done.reduce(0, +), total)
+                report = { finished, of in
+                    let now = min(share, of > 0 ? share * UInt64(finished) / UInt64(of) : share)
+                    done.withLock { d in
+                        d[k] = now
+                        reporter.value?(d.reduce(0, +), total)
                     }
                 }
             }
             var none = 0
             do throws(CheckpointError) {
-                let m = try comparer.compare(ca, pid: pa.pid, cb, pid: pb.pid, comm: (pa.command, pb.command), budget: &none, progress: report)
-                state.withLock { $0.results[k] = m }
+                return .success(try comparer.compare(ca, pid: pa.pid, cb, pid: pb.pid, comm: (pa.command, pb.command), budget: &none, progress: report))
             } catch {
-                state.withLock { $0.errors[k] = error }
+                failed.store(true, ordering: .relaxed)
+                return .failure(error)
             }
         }
-        for k in alone { run(k, pages) }
+        var results = [Result<ProcessMemory?, CheckpointError>](repeating: .success(nil), count: list.count)
+        for k in alone { results[k] = run(k, pages) }
         var one = pages
         one.parallelAbove = Int.max  // each worker compares its pair alone
         let (single, queue) = (one, order)
-        DispatchQueue.concurrentPerform(iterations: PageDiff.workers) { _ in
-            while true {
-                let n: Int? = state.withLock { s in
-                    guard s.next < queue.count, s.errors.isEmpty else { return nil }
-                    defer { s.next += 1 }
-                    return queue[s.next]
-                }
-                guard let k = n else { return }
-                run(k, single)
-            }
+        for (n, result) in orderedParallelMap(count: queue.count, workers: parallelWorkers, { run(queue[$0], single) }).enumerated() {
+            results[queue[n]] = result
         }
-        let (results, errors) = state.withLock { ($0.results, $0.errors) }
-        if let first = errors.keys.min() { throw errors[first]! }
-        return list.indices.map { results[$0] ?? nil }
+        // The error of the first failed pair in the pairs' order, of those compared before the stop.
+        for result in results { if case .failure(let error) = result { throw error } }
+        return results.map { (try? $0.get()) ?? nil }
     }
 
     /// The pages dumped on both sides of one pair (what ``PageDiff`` will compare); 0 when they

@@ -36,8 +36,6 @@ public struct PageDiff: Sendable {
     /// Seekable sources: pairs with at least this many pages to compare, and no hexdump to capture,
     /// are compared by two workers (tests lower it to put the fixtures on that path).
     var parallelAbove = 8192
-    /// Workers of a parallel comparison: two, or one on a single processor.
-    static var workers: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)) }
 
     /// A comparer. ``compare(_:pid:_:pid:comm:budget:progress:)`` captures differing bytes as
     /// ``ByteLine``s against the `budget` it is given, shared by every process pair of a diff.
@@ -180,7 +178,7 @@ public struct PageDiff: Sendable {
                     done += UInt64(n)
                 }
             }
-            let workers = budget > 0 || total < parallelAbove ? 1 : Self.workers
+            let workers = budget > 0 || total < parallelAbove ? 1 : parallelWorkers
             let share = (chunks.count + workers - 1) / max(1, workers)
             let found = Mutex<(changed: [Int: Int], error: CheckpointError?, done: Int)>(([:], nil, 0))
             let progressBox = UncheckedSendableBox(progress)

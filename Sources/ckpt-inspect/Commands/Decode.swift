@@ -1,7 +1,7 @@
 import ArgumentParser
+import Checkpoint
 import CRIUImages
 import Foundation
-import Synchronization
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,17 +63,9 @@ struct Decode: ParsableCommand {
         // joined in name order into the same document as serialising it whole.
         let renderer = self.renderer
         let pretty = !raw
-        let slots = Mutex([Part](repeating: .skip, count: names.count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(names.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < names.count else { return }
-                let part = Self.part(dir: dir, name: names[i], renderer: renderer, pretty: pretty)
-                slots.withLock { $0[i] = part }
-            }
+        let parts = orderedParallelMap(count: names.count, workers: ProcessInfo.processInfo.activeProcessorCount) {
+            Self.part(dir: dir, name: names[$0], renderer: renderer, pretty: pretty)
         }
-        let parts = slots.withLock { $0 }
         var members: [(key: String, value: [UInt8])] = []
         var failed = false
         for (name, part) in zip(names, parts) {
