@@ -112,7 +112,7 @@ struct Loader {
         @Sendable func one(_ entry: TreeEntry) -> ProcessImages {
             var out = ProcessImages()
             guard !preDump else { return out }
-            for tid in entry.threads.isEmpty ? [entry.pid] : entry.threads { out.cores[tid] = attempt(images, Core.self, "core-\(tid).img") }
+            for tid in entry.threadIDs { out.cores[tid] = attempt(images, Core.self, "core-\(tid).img") }
             out.ids = attempt(images, KernelObjectIDs.self, "ids-\(entry.pid).img")
             out.mm = attempt(images, MemoryMap.self, "mm-\(entry.pid).img")
             out.fs = attempt(images, TaskFS.self, "fs-\(entry.pid).img")
@@ -273,7 +273,7 @@ struct Loader {
         let decoded = Self.decodeProcessImages(tree, in: images, preDump: treeSource == .preDump)
         for (k, entry) in tree.enumerated() {
             let pid = entry.pid
-            let threadIDs = entry.threads.isEmpty ? [pid] : entry.threads
+            let threadIDs = entry.threadIDs
             var threads: [CheckpointThread] = []
             var leaderCore: Core?
             let pre = decoded[k]
@@ -523,6 +523,8 @@ struct Loader {
         var processGroupID: UInt32 = 0
         var sessionID: UInt32 = 0
         var threads: [UInt32] = []
+        /// The threads whose cores are read: those of the tree, or the leader alone.
+        var threadIDs: [UInt32] { threads.isEmpty ? [pid] : threads }
 
         init(pid: UInt32) { self.pid = pid }
         init(_ entry: ProcessTreeEntry) {

@@ -400,7 +400,7 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 
 /// Finds a pattern in a window of bytes.
 /// Sendable: NSRegularExpression is immutable and documented safe to match from several threads.
-struct Matcher: @unchecked Sendable {
+package struct Matcher: @unchecked Sendable {
     let pattern: SearchPattern
     let needle: [UInt8]
     let regex: NSRegularExpression?
@@ -529,6 +529,15 @@ struct Matcher: @unchecked Sendable {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memmem") else { return nil }
         return unsafeBitCast(symbol, to: MemmemFunction.self)
     }()
+
+    /// Whether `needle` occurs in `hay`, by the same search as ``literal(_:in:)`` (for the other
+    /// modules of the package: the diff's search of paths for a container id).
+    package static func occurs(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPointer) -> Bool {
+        guard let base = hay.baseAddress, let n = needle.baseAddress, hay.count >= needle.count else { return needle.isEmpty }
+        guard needle.count > 0 else { return true }
+        if let memmem = Matcher.memmem { return memmem(base, hay.count, n, needle.count) != nil }
+        return slowFind(base, hay.count, needle) != nil
+    }
 
     static func slowFind(_ hay: UnsafeRawPointer, _ count: Int, _ needle: UnsafeRawBufferPointer) -> UnsafeRawPointer? {
         let first = Int32(needle[0])

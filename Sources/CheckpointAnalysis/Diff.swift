@@ -108,20 +108,11 @@ struct Differ {
     }
 
     /// Whether `needle` occurs in `s`, byte for byte in UTF-8 (what `contains` means for the ASCII
-    /// ids looked for here); `String.contains(_:)` goes through the generic string searcher, which
-    /// cost more than the memory comparison on a checkpoint of 500 processes.
+    /// ids looked for here), by the memory search's memmem; `String.contains(_:)` goes through the
+    /// generic string searcher, which cost more than the memory comparison at 500 processes.
     static func occurs(_ needle: String, in s: String) -> Bool {
         let found = s.utf8.withContiguousStorageIfAvailable { h in
-            needle.utf8.withContiguousStorageIfAvailable { n -> Bool in
-                guard let first = n.first else { return true }
-                guard h.count >= n.count else { return false }
-                var i = 0
-                while i <= h.count - n.count {
-                    if h[i] == first, h[i..<(i + n.count)].elementsEqual(n) { return true }
-                    i += 1
-                }
-                return false
-            }
+            needle.utf8.withContiguousStorageIfAvailable { n in Matcher.occurs(UnsafeRawBufferPointer(n), in: UnsafeRawBufferPointer(h)) }
         }
         return (found ?? nil) ?? s.contains(needle)
     }
