@@ -62,8 +62,10 @@ build_with_retry() {  # dir, args...
 if [ -n "${CKPT_INSPECT:-}" ]; then
     BIN="$CKPT_INSPECT"
 elif [ $BUILD = 1 ]; then
-    log "building ckpt-inspect (release)"
-    build_with_retry "$ROOT" -c release --product ckpt-inspect --scratch-path "$BENCH/.build-main" || die "release build of the main package failed"
+    # As `make` builds the installed binary: the Swift runtime and Foundation linked in statically
+    # (their shared libraries' pages would count in every command's peak RSS).
+    log "building ckpt-inspect (release, --static-swift-stdlib as make)"
+    build_with_retry "$ROOT" -c release --static-swift-stdlib --product ckpt-inspect --scratch-path "$BENCH/.build-main" || die "release build of the main package failed"
     BIN="$BENCH/.build-main/release/ckpt-inspect"
 else
     BIN="$BENCH/.build-main/release/ckpt-inspect"
@@ -419,7 +421,7 @@ COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "- command: \`$COMMAND_LINE\` (runs per command: $RUNS, median reported; peak RSS is the maximum over runs)"
     echo "- machine: $(nproc) CPUs ($MODEL), $MEM RAM, $(uname -sr)"
-    echo "- ckpt-inspect: $COMMIT, release build; $(swift --version 2>/dev/null | head -1)"
+    echo "- ckpt-inspect: $COMMIT, release build (--static-swift-stdlib, as make); $(swift --version 2>/dev/null | head -1)"
     echo "- tools: $(tar --version | head -1), $(zstd --version | sed 's/\*//g;s/ *,.*//'), $(gzip --version | head -1), crit: ${CRIT:-not installed}"
     echo "- data: \`ckpt-gen --pages-size TIER --changed-fraction $CHANGED --seed $SEED\` (Benchmarks/data/TIER; page cache warm after the first run)"
     for tier in "${TIER_LIST[@]}"; do

@@ -84,7 +84,24 @@ public indirect enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    private func write(to out: inout [UInt8], pretty: Bool, level: Int) {
+    /// Writes ``serializedBytes(pretty:level:)`` to `sink` in pieces of about `chunk` bytes, so
+    /// that a large document is never held whole as text beside its value.
+    public func write(pretty: Bool = true, chunk: Int = 1 << 16, to sink: (UnsafeRawBufferPointer) -> Void) {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk + 4096)
+        withoutActuallyEscaping(sink) { sink in
+            func flush(_ buffer: inout [UInt8]) {
+                buffer.withUnsafeBytes { sink($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            write(to: &out, pretty: pretty, level: 0) { buffer in if buffer.count >= chunk { flush(&buffer) } }
+            if !out.isEmpty { flush(&out) }
+        }
+    }
+
+    /// Serialises into `out`; `step` is called between members and items (where the bytes written
+    /// so far may be handed on).
+    private func write(to out: inout [UInt8], pretty: Bool, level: Int, step: ((inout [UInt8]) -> Void)? = nil) {
         switch self {
         case .object(let pairs):
             if pairs.isEmpty { out.append(contentsOf: [0x7B, 0x7D]); return }
@@ -94,7 +111,8 @@ public indirect enum JSONValue: Hashable, Sendable {
                 if pretty { Self.indent(&out, level + 1) }
                 JSONValue.writeString(key, to: &out)
                 out.append(contentsOf: [0x3A, 0x20])
-                value.write(to: &out, pretty: pretty, level: level + 1)
+                value.write(to: &out, pretty: pretty, level: level + 1, step: step)
+                step?(&out)
             }
             if pretty { Self.indent(&out, level) }
             out.append(0x7D)
@@ -104,7 +122,8 @@ public indirect enum JSONValue: Hashable, Sendable {
             for (i, value) in items.enumerated() {
                 if i > 0 { Self.separate(&out, pretty: pretty) }
                 if pretty { Self.indent(&out, level + 1) }
-                value.write(to: &out, pretty: pretty, level: level + 1)
+                value.write(to: &out, pretty: pretty, level: level + 1, step: step)
+                step?(&out)
             }
             if pretty { Self.indent(&out, level) }
             out.append(0x5D)

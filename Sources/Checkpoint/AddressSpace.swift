@@ -174,7 +174,15 @@ extension Checkpoint {
         return space
     }
 
-    func buildAddressSpace(_ pid: UInt32) throws(CheckpointError) -> AddressSpace? {
+    /// The address space of a process narrowed to the VMAs that `ranges` touch (every page index
+    /// whole): what reading a few ranges needs, without a whole space's VMA tables. The cached whole
+    /// space when there is one; a narrow one is not cached.
+    func addressSpace(_ pid: UInt32, touching ranges: [Range<UInt64>]) throws(CheckpointError) -> AddressSpace? {
+        if let known = spaces.lookup(pid) { return known }
+        return try buildAddressSpace(pid, touching: ranges)
+    }
+
+    func buildAddressSpace(_ pid: UInt32, touching ranges: [Range<UInt64>]? = nil) throws(CheckpointError) -> AddressSpace? {
         guard let process = process(pid) else { return nil }
         guard let mm = process.memory else {
             guard processTree == .preDump, let pages = try pageIndex(pagemap: "pagemap-\(pid).img") else { return nil }
@@ -192,7 +200,11 @@ extension Checkpoint {
         }
         let pages = try pageIndex(pagemap: "pagemap-\(pid).img")
             ?? PageIndex(pageSize: facts.pageSize, runs: [])
-        var vmas = mm.vmas.filter { !$0.isGuard }
+        var vmas = mm.vmas.filter { vma in
+            guard !vma.isGuard else { return false }
+            guard let ranges else { return true }
+            return ranges.contains { range in vma.start < range.upperBound && range.lowerBound < vma.end }
+        }
         vmas.sort { $0.start < $1.start }
         var shared: [UInt64: PageIndex] = [:]
         var sharedIDs: [UInt64?] = []
@@ -216,7 +228,7 @@ extension Checkpoint {
             }
             backing.append(path)
         }
-        return AddressSpace(pid: pid, vmas: vmas, guardVMAs: mm.vmas.filter(\.isGuard), pages: pages, shared: shared,
+        return AddressSpace(pid: pid, vmas: vmas, guardVMAs: ranges == nil ? mm.vmas.filter(\.isGuard) : [], pages: pages, shared: shared,
                             pageSize: facts.pageSize, sharedIDs: sharedIDs, backingFiles: backing)
     }
 }

@@ -108,10 +108,20 @@ struct Loader {
     /// many processes: a checkpoint of hundreds spends most of its opening here, and while a
     /// compressed archive is being planned the decompression thread waits anyway. The results are
     /// taken in the tree's order, so warnings come out as one worker would give them.
-    static func decodeProcessImages(_ tree: [TreeEntry], in images: ImageSet, preDump: Bool, parallelFrom: Int = 32) -> [ProcessImages] {
+    ///
+    /// A provisional load (`planOnly`) decodes what page plans read: mm images, and the first
+    /// process's core (the architecture, the default page size); threads, descriptors and the rest
+    /// come with the final load.
+    static func decodeProcessImages(_ tree: [TreeEntry], in images: ImageSet, preDump: Bool, planOnly: Bool = false,
+                                    parallelFrom: Int = 32) -> [ProcessImages] {
         @Sendable func one(_ entry: TreeEntry) -> ProcessImages {
             var out = ProcessImages()
             guard !preDump else { return out }
+            if planOnly {
+                if entry.pid == tree.first?.pid { out.cores[entry.pid] = attempt(images, Core.self, "core-\(entry.pid).img") }
+                out.mm = attempt(images, MemoryMap.self, "mm-\(entry.pid).img")
+                return out
+            }
             for tid in entry.threadIDs { out.cores[tid] = attempt(images, Core.self, "core-\(tid).img") }
             out.ids = attempt(images, KernelObjectIDs.self, "ids-\(entry.pid).img")
             out.mm = attempt(images, MemoryMap.self, "mm-\(entry.pid).img")
@@ -238,7 +248,9 @@ struct Loader {
             }
         }
         var fileTables = FileTables()
-        for entry in decode(images, FileEntry.self, "files.img") ?? [] {
+        let fileEntries = decode(images, FileEntry.self, "files.img") ?? []
+        fileTables.files.reserveCapacity(fileEntries.count)  // no rehash copies of a large table
+        for entry in fileEntries {
             fileTables.files[entry.id] = entry
         }
         for remap in decode(images, RemapFilePath.self, "remap-fpath.img") ?? [] {
@@ -270,14 +282,15 @@ struct Loader {
         var depthOf: [UInt32: Int] = [:]
         var architecture: Architecture?
         var pageSize: UInt64?
-        let decoded = Self.decodeProcessImages(tree, in: images, preDump: treeSource == .preDump)
+        let decoded = Self.decodeProcessImages(tree, in: images, preDump: treeSource == .preDump, planOnly: provisional)
         for (k, entry) in tree.enumerated() {
             let pid = entry.pid
             let threadIDs = entry.threadIDs
             var threads: [CheckpointThread] = []
             var leaderCore: Core?
             let pre = decoded[k]
-            for tid in threadIDs where treeSource != .preDump {
+            if provisional { leaderCore = (try? pre.cores[pid]?.get())??.first }
+            for tid in threadIDs where treeSource != .preDump && !provisional {
                 let core = take(pre.cores[tid] ?? .success(nil), images, "core-\(tid).img")?.first
                 if core == nil && unreadableImages[images.path(of: "core-\(tid).img")] == nil {
                     warnings.append("core-\(tid).img is missing (thread \(tid) of process \(pid))")
@@ -294,7 +307,7 @@ struct Loader {
             if pageSize == nil, let size = mm?.pageSize { pageSize = size }
             let fs = take(pre.fs, images, "fs-\(pid).img")?.first
             var open: [OpenFile] = []
-            if treeSource == .preDump {
+            if treeSource == .preDump || provisional {
             } else if let ids {
                 let fdinfo = take(pre.fdinfo, images, "fdinfo-\(ids.filesID).img")
                 if fdinfo == nil && state != .dead { warnings.append("fdinfo-\(ids.filesID).img is missing (process \(pid))") }

@@ -208,7 +208,7 @@ extension Checkpoint {
             out.append(ProcessStrings(pid: pid))
             // A process whose pagemap cannot be read has its strings in pages that cannot be found.
             let space: AddressSpace?
-            do { space = try addressSpace(pid) } catch {
+            do { space = try stringsSpace(pid, environment: environment) } catch {
                 out[out.count - 1].commandLineHole = .damaged
                 out[out.count - 1].environmentHole = environment ? .damaged : nil
                 continue
@@ -247,6 +247,24 @@ extension Checkpoint {
             }
         }
         return out
+    }
+}
+
+extension Checkpoint {
+    /// The argv and environ ranges of a process (environ only when `environment`), as its mm image
+    /// gives them.
+    func stringRanges(_ mm: MemoryMap, environment: Bool) -> [Range<UInt64>] {
+        var out = [mm.argumentsStart..<max(mm.argumentsStart, mm.argumentsEnd)]
+        if environment { out.append(mm.environmentStart..<max(mm.environmentStart, mm.environmentEnd)) }
+        return out
+    }
+
+    /// The address space a process's command line and environment are read from: narrowed to the
+    /// VMAs their ranges touch, so that reading them for every process of a large checkpoint does
+    /// not build every process's whole VMA tables.
+    func stringsSpace(_ pid: UInt32, environment: Bool) throws(CheckpointError) -> AddressSpace? {
+        guard let mm = process(pid)?.memory else { return try addressSpace(pid) }
+        return try addressSpace(pid, touching: stringRanges(mm, environment: environment))
     }
 }
 

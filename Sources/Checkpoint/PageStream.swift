@@ -211,34 +211,56 @@ public final class ProcessStringsReader: PageStreamConsumer {
     private var buffers: [Key: [UInt8]] = [:]
     /// Per set, what each piece is: whose range, and where in it.
     private var targets: [Int: [(key: Key, at: Int)]] = [:]
+    /// What covers each range, worked out once per checkpoint (the plan asks once per image set, and
+    /// ``strings(in:)`` again): the checkpoint it was worked out for, by its address-space cache.
+    private var layout: (of: ObjectIdentifier, ranges: [UInt32: Layout])?
 
     struct Key: Hashable { var pid: UInt32; var environment: Bool }
+
+    /// A process's ranges, in order (argv, then environ when asked for), with what covers each;
+    /// `damaged` when its pagemap cannot be read.
+    struct Layout {
+        var ranges: [(key: Key, range: Range<UInt64>, pieces: [MemoryPiece])] = []
+        var damaged = false
+    }
 
     /// A reader of command lines, and of environments unless `environment` is false.
     public init(environment: Bool = true) {
         self.environment = environment
     }
 
-    /// The argv and environ ranges of every process with an address space, by pid.
-    private func ranges(_ c: Checkpoint) -> [(key: Key, range: Range<UInt64>)] {
-        var out: [(Key, Range<UInt64>)] = []
-        for p in c.processes.sorted(by: { $0.pid < $1.pid }) {
+    /// The layout of every process with an address space, by pid (ranges over 1 MiB are not read).
+    private func layout(_ c: Checkpoint) -> [UInt32: Layout] {
+        if let layout, layout.of == ObjectIdentifier(c.spaces) { return layout.ranges }
+        var out: [UInt32: Layout] = [:]
+        for p in c.processes {
             guard let mm = p.memory else { continue }
-            out.append((Key(pid: p.pid, environment: false), mm.argumentsStart..<max(mm.argumentsStart, mm.argumentsEnd)))
-            if environment { out.append((Key(pid: p.pid, environment: true), mm.environmentStart..<max(mm.environmentStart, mm.environmentEnd))) }
+            var one = Layout()
+            do {
+                guard let space = try c.stringsSpace(p.pid, environment: environment) else { continue }
+                for (k, range) in c.stringRanges(mm, environment: environment).enumerated() where !range.isEmpty && range.count <= 1 << 20 {
+                    one.ranges.append((Key(pid: p.pid, environment: k == 1), range, space.pieces(address: range.lowerBound, length: UInt64(range.count))))
+                }
+            } catch {
+                one.damaged = true
+            }
+            out[p.pid] = one
         }
-        return out.filter { !$0.1.isEmpty && $0.1.count <= 1 << 20 }
+        layout = (ObjectIdentifier(c.spaces), out)
+        return out
     }
 
     public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
         var requests: [PageRequest] = []
         var mine: [(Key, Int)] = []
-        for (key, range) in ranges(checkpoint) {
-            guard let space = (try? checkpoint.addressSpace(key.pid)) ?? nil else { continue }
-            for piece in space.pieces(address: range.lowerBound, length: UInt64(range.count)) {
-                guard case .file(let file, let offset) = piece.location, file.set == set else { continue }
-                requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
-                mine.append((key, Int(piece.address - range.lowerBound)))
+        let layout = layout(checkpoint)
+        for pid in layout.keys.sorted() {
+            for (key, range, pieces) in layout[pid]!.ranges {
+                for piece in pieces {
+                    guard case .file(let file, let offset) = piece.location, file.set == set else { continue }
+                    requests.append(PageRequest(file: file, offset: offset, count: Int(piece.length)))
+                    mine.append((key, Int(piece.address - range.lowerBound)))
+                }
             }
         }
         targets[set] = mine
@@ -262,17 +284,17 @@ public final class ProcessStringsReader: PageStreamConsumer {
     /// The strings of every process of `checkpoint` (the one ``Checkpoint/open(_:options:streaming:)``
     /// returned with this reader), as ``Checkpoint/processStrings(_:environment:)`` gives them.
     public func strings(in checkpoint: Checkpoint) -> [ProcessStrings] {
+        let layout = layout(checkpoint)
         var out: [ProcessStrings] = []
         for p in checkpoint.processes {
             var s = ProcessStrings(pid: p.pid)
             defer { out.append(s) }
-            let space: AddressSpace?
-            do { space = try checkpoint.addressSpace(p.pid) } catch {
+            guard let mm = p.memory, let one = layout[p.pid] else { continue }
+            if one.damaged {
                 s.commandLineHole = .damaged
                 if environment { s.environmentHole = .damaged }
                 continue
             }
-            guard let mm = p.memory, let space else { continue }
             var wanted = [(false, mm.argumentsStart, mm.argumentsEnd)]
             if environment { wanted.append((true, mm.environmentStart, mm.environmentEnd)) }
             for (isEnvironment, start, end) in wanted {
@@ -280,12 +302,12 @@ public final class ProcessStringsReader: PageStreamConsumer {
                 var hole: MemoryHole?
                 if end == start {
                     strings = []
-                } else if end > start, end - start <= 1 << 20 {
-                    let bytes = buffers[Key(pid: p.pid, environment: isEnvironment)] ?? []
+                } else if end > start, let (key, range, pieces) = one.ranges.first(where: { $0.key.environment == isEnvironment }) {
+                    let bytes = buffers[key] ?? []
                     var text: [UInt8] = []
-                    for piece in space.pieces(address: start, length: end - start) {
+                    for piece in pieces {
                         if case .hole(let why) = piece.location { hole = why; break }
-                        let from = Int(piece.address - start), to = from + Int(piece.length)
+                        let from = Int(piece.address - range.lowerBound), to = from + Int(piece.length)
                         guard to <= bytes.count else { hole = .damaged; break }
                         text += bytes[from..<to]
                     }

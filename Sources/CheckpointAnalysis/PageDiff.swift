@@ -29,7 +29,7 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
 /// to the parent image set's pages file.
 public struct PageDiff: Sendable {
     /// Bytes read per side and per call on seekable sources.
-    public static let chunkSize = 256 << 10
+    public static let chunkSize = 1 << 20
     /// Changed pages of A held in memory at once on the streaming path.
     public static let batchPages = 8192
 
@@ -192,6 +192,31 @@ public struct PageDiff: Sendable {
                 defer { bufferA.deallocate(); bufferB.deallocate() }
                 for (k, done, n) in chunksOf[min(chunksOf.count, w * share)..<min(chunksOf.count, (w + 1) * share)] {
                     let seg = segmentsOf[k]
+                    func compare(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) {
+                        var o = 0
+                        while o < n {
+                            let pa = a + o, pb = b + o
+                            if memcmp(pa, pb, ps) != 0 {
+                                let d = Self.differingBytes(pa, pb, count: ps)
+                                if d > 0 { local[seg.firstPage + Int(done / pageSize) + o / ps] = d }
+                            }
+                            o += ps
+                        }
+                    }
+                    // In place where both sides can be mapped (no copy through the kernel); read otherwise.
+                    let inPlace = (try? readerA.withMapped(a0.value, seg.aFile!, at: seg.aOffset + done, count: n) { ma in
+                        (try? readerB.withMapped(b0.value, seg.bFile!, at: seg.bOffset + done, count: n) { mb in
+                            compare(ma.baseAddress!, mb.baseAddress!)
+                        }) != nil
+                    }) ?? false
+                    if inPlace {
+                        let pages = n / ps
+                        found.withLock { state in
+                            state.done += pages
+                            progressBox.value?(state.done, unitsTotal)
+                        }
+                        continue
+                    }
                     do throws(CheckpointError) {
                         let ra = try readerA.read(a0.value, seg.aFile!, at: seg.aOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferA[..<n]))
                         let rb = try readerB.read(b0.value, seg.bFile!, at: seg.bOffset + done, into: UnsafeMutableRawBufferPointer(rebasing: bufferB[..<n]))
@@ -203,15 +228,7 @@ public struct PageDiff: Sendable {
                         found.withLock { if $0.error == nil { $0.error = error } }
                         return local
                     }
-                    var o = 0
-                    while o < n {
-                        let pa = UnsafeRawPointer(bufferA.baseAddress! + o), pb = UnsafeRawPointer(bufferB.baseAddress! + o)
-                        if memcmp(pa, pb, ps) != 0 {
-                            let d = Self.differingBytes(pa, pb, count: ps)
-                            if d > 0 { local[seg.firstPage + Int(done / pageSize) + o / ps] = d }
-                        }
-                        o += ps
-                    }
+                    compare(bufferA.baseAddress!, bufferB.baseAddress!)
                     let pages = n / ps
                     found.withLock { state in
                         state.done += pages
@@ -443,6 +460,12 @@ public struct PageDiff: Sendable {
             } catch {
                 throw CheckpointError(archive: error)
             }
+        }
+
+        /// `count` bytes at `offset` of a pages file, mapped for `body` (nil: not mappable, read them).
+        func withMapped<R>(_ c: Checkpoint, _ file: PagesFile, at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(CheckpointError) -> R? {
+            let (source, member) = try member(c, file)
+            return source.withMappedBytes(member, at: offset, count: count, body)
         }
 
         func read(_ c: Checkpoint, _ file: PagesFile, at offset: UInt64, count: Int) throws(CheckpointError) -> [UInt8] {

@@ -150,6 +150,25 @@ extension CheckpointSource {
 
     /// The open file holding a member's data and where the data starts in it: the archive for a
     /// plain tar, the member's own file for a directory.
+    /// Maps `count` bytes of a member's data at `offset` read-only and hands them to `body`, which
+    /// reads them in place (no copy into a buffer of ours); the mapping is gone when it returns. For
+    /// members in a file of their own or of a plain tar; nil (and `body` not called) for the others,
+    /// a range outside the member, or a file now shorter than the range (which `read` reports).
+    package func withMappedBytes<R>(_ member: ArchiveMember, at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard count > 0, let target = try? dataMember(member), offset <= target.size, UInt64(count) <= target.size - offset,
+              target.index.map({ retained[$0] == nil }) ?? true,
+              let (file, base) = try? seekableFile(of: target), file.memory == nil, file.fd >= 0 else { return nil }
+        let start = file.base + base + offset
+        // Only what the file holds now is mapped: reading past its end would fault (SIGBUS).
+        guard let size = POSIX.size(of: file.fd), size >= start + UInt64(count) else { return nil }
+        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        let aligned = start - start % page
+        let length = Int(start - aligned) + count
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED | MAP_POPULATE, file.fd, off_t(aligned)), mapped != MAP_FAILED else { return nil }
+        defer { munmap(mapped, length) }
+        return body(UnsafeRawBufferPointer(start: mapped + Int(start - aligned), count: count))
+    }
+
     private func seekableFile(of target: ArchiveMember) throws(ArchiveError) -> (OpenFile, UInt64) {
         if let dataOffset = target.dataOffset, let archiveFile = self.file {
             return (archiveFile, dataOffset)

@@ -159,6 +159,13 @@ package enum POSIX {
         statusOf(path, follow: false)
     }
 
+    /// The size of the open file `fd` now (`fstat`), nil when it cannot be had.
+    static func size(of fd: Int32) -> UInt64? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return UInt64(max(0, st.st_size))
+    }
+
     /// `stat(2)`: like ``lstatus(_:)`` but follows a final symbolic link.
     static func status(_ path: String) -> Result<Status?, Failure> {
         statusOf(path, follow: true)

@@ -205,7 +205,12 @@ public struct YARAScan: Sendable {
         for t in order {
             guard let result = results[t] else { continue }
             report.bytesScanned += result.bytes
-            report.matches += result.matches
+            // Described as the targets given (a streaming scan's matches were made under a plan of the pass).
+            report.matches += result.matches.map { match in
+                var match = match
+                match.target = targets[t].description
+                return match
+            }
             report.problems += result.problems.map { YARAProblem(severity: $0.severity, target: targets[t].description, message: $0.message) }
         }
         return report

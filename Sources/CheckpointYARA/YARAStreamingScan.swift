@@ -90,17 +90,20 @@ public final class YARAStreamingScan: PageStreamConsumer {
     /// ``YARAScan/run(_:in:progress:)``.
     public func report(in checkpoint: Checkpoint, progress: ((UInt64, UInt64) -> Void)? = nil) throws(YARAError) -> YARAReport {
         if let failure { throw failure }
-        guard let group, let plan, !stale, !deferred, checkpoint.imageSets.allSatisfy({ !$0.source.isSeekable }),
-              try scan.plan(checkpoint) == plan else {
+        guard let group, let plan, !stale, !deferred, checkpoint.imageSets.allSatisfy({ !$0.source.isSeekable }) else {
             return try scan.run(rules, in: checkpoint, progress: progress)
         }
+        // The pass scanned the same pieces of the same processes; the targets are described from the
+        // final checkpoint (a plan made during the pass knows no thread names or command names).
+        let final = try scan.plan(checkpoint)
+        guard final == plan else { return try scan.run(rules, in: checkpoint, progress: progress) }
         do {
             try group.consumeFills(Array(plan.targets.indices), blockSize: scan.blockSize) { _ in }
         } catch {
             throw YARAError(error)
         }
         for t in plan.targets.indices { group.finish(t) }
-        var report = YARAScan.report(group.results, targets: plan.targets, in: checkpoint)
+        var report = YARAScan.report(group.results, targets: final.targets, in: checkpoint)
         report.unusedFiles = plan.files?.refusals.map(\.reason) ?? []
         return report
     }

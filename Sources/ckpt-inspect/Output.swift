@@ -1,5 +1,9 @@
 import CheckpointAnalysis
+import CRIUImages
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where command output goes, and the error convention: `ckpt-inspect: <file>: <problem>` on stderr.
 /// Both erase a progress line first (``ProgressLine``), so output never lands after one.
@@ -7,6 +11,23 @@ enum Output {
     static func write(_ text: String) {
         ProgressLine.standardError.erase()
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// A JSON document and a newline, written as it is serialised (never held whole as text).
+    static func write(json: JSONValue, pretty: Bool = true) {
+        ProgressLine.standardError.erase()
+        json.write(pretty: pretty) { bytes in writeAll(bytes) }
+        [UInt8(0x0A)].withUnsafeBytes { writeAll($0) }
+    }
+
+    /// Writes every byte to stdout (a closed pipe ends the write quietly: SIGPIPE's default ends the process).
+    private static func writeAll(_ bytes: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(1, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 { if errno == EINTR { continue }; return }
+            done += n
+        }
     }
 
     static func write(_ data: Data) {

@@ -52,7 +52,7 @@ public struct FileEntry: ImageMessage {
 }
 
 /// The object behind an open file description, one case per fd type of CRIU-FORMAT.md 3.10-3.12.
-public enum FileDescription: Hashable, Sendable {
+public indirect enum FileDescription: Hashable, Sendable {
     /// REG: `reg_file_entry`.
     case regular(RegularFile)
     /// PIPE: `pipe_entry`.

@@ -44,7 +44,7 @@ struct Decode: ParsableCommand {
             let name = (path as NSString).lastPathComponent
             do {
                 let json = try renderer.render(bytes, fileName: name)
-                Output.write(json.serialized(pretty: !raw) + "\n")
+                Output.write(json: json, pretty: !raw)
             } catch {
                 Output.error("\(path): \(error.withoutFile)")
                 throw ExitCode.badData

@@ -141,7 +141,7 @@ struct FSList: ParsableCommand {
         }
         switch format {
         case .json:
-            Output.write(targets.document(command: "fs", documents).serialized() + "\n")
+            Output.write(json: targets.document(command: "fs", documents))
         case .text:
             if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
             var summary = "\(shownCount) entr\(shownCount == 1 ? "y" : "ies")"

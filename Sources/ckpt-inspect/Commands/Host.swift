@@ -25,7 +25,7 @@ struct Host: ParsableCommand {
         var facts = NodeFacts.capture(options: .init(toolVersion: CkptInspect.toolVersion))
         if let name { facts.hostname = name }
         switch format {
-        case .json: Output.write(facts.json.serialized() + "\n")
+        case .json: Output.write(json: facts.json)
         case .text: Output.write(HostText.render(facts, style: output.style))
         }
     }

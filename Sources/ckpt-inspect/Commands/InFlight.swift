@@ -59,7 +59,7 @@ struct InFlightList: ParsableCommand {
         switch format {
         case .json:
             let documents = zip(targets.items, lists).map { ($0, InFlightJSON.render($0.checkpoint, $1)) }
-            Output.write(targets.document(command: "inflight", documents).serialized() + "\n")
+            Output.write(json: targets.document(command: "inflight", documents))
         case .text:
             var table = Table(headers: targets.headers(["ID", "KIND", "BYTES", "SOURCE"]), rightAligned: targets.rightAligned([2]))
             for (t, sources) in zip(targets.items, lists) {

@@ -41,7 +41,7 @@ struct Info: ParsableCommand {
                 ("message_bytes", .int(messageBytes)),
                 ("payload_bytes", .int(payload)),
             ])
-            Output.write(json.serialized() + "\n")
+            Output.write(json: json)
         case .text:
             var lines = [
                 "file:        \(name)",

@@ -42,7 +42,7 @@ struct Inspect: ParsableCommand {
         let processes = selection.filter(checkpoint, descendants: true)
         switch output.format {
         case .json:
-            Output.write(Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(read[p.pid]) }).serialized() + "\n")
+            Output.write(json: Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(read[p.pid]) }))
         case .text:
             Output.write(tree(checkpoint, processes: processes, strings: read).render())
         }

@@ -75,7 +75,7 @@ struct List: ParsableCommand {
             json.append(Report.summary(c, pod: pod, container: container))
         }
         switch output.format {
-        case .json: Output.write(Report.checkpoints(json, command: "list").serialized() + "\n")
+        case .json: Output.write(json: Report.checkpoints(json, command: "list"))
         case .text:
             if table.rows.isEmpty {
                 if !output.quiet { Output.error("no checkpoints found in \(roots.joined(separator: ", "))") }

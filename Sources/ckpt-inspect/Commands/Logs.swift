@@ -25,7 +25,7 @@ struct Logs: ParsableCommand {
                 ("path", .string(path)),
                 ("logs", .array(logs.map(LogJSON.render))),
             ])
-            Output.write(json.serialized() + "\n")
+            Output.write(json: json)
         case .text:
             Output.write(logs.map { LogText.render($0, verbose: verbose, style: output.style) }.joined(separator: "\n"))
         }

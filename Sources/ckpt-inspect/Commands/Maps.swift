@@ -119,7 +119,7 @@ struct Maps: ParsableCommand {
             documents.append((t, .object([("schema", .string("ckpt-inspect/maps/v2")), ("processes", .array(json))])))
         }
         switch output.format {
-        case .json: Output.write(targets.document(command: "maps", documents).serialized() + "\n")
+        case .json: Output.write(json: targets.document(command: "maps", documents))
         case .text:
             let rendered = summaryTable.render(style: style)
             Output.write(summary ? rendered : text + rendered)

@@ -23,7 +23,7 @@ extension Inspect {
                 let strings = t.strings(nil)
                 documents[t.container ?? ""] = Report.inspect(t.checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(strings[p.pid]) })
             }
-            Output.write(PodJSON.inspect(pod, selected: targets.selected, documents: documents).serialized() + "\n")
+            Output.write(json: PodJSON.inspect(pod, selected: targets.selected, documents: documents))
         case .text:
             var root = PodText.podNode(pod, style: output.style)
             var list = TreeNode("Containers (\(targets.selected.count) of \(pod.containers.count))")

@@ -83,7 +83,7 @@ struct Search: ParsableCommand {
             found = found || !hits.isEmpty
             documents.append((t, hits.json))
         }
-        if format == .json { Output.write(targets.document(command: "search", documents).serialized() + "\n") }
+        if format == .json { Output.write(json: targets.document(command: "search", documents)) }
         if !found, format == .text { diagnostics.warn("\(path): no match") }
         try targets.finish()
         if !found { throw ExitCode(1) }

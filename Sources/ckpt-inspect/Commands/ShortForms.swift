@@ -32,12 +32,12 @@ struct PS: ParsableCommand {
                                                   c.processTree == .preDump ? "pre-dump" : known ? "\(p.state)" : "\(p.state)?", known ? String(p.threads.count) : "-",
                                                   String(repeating: "  ", count: p.depth) + Terminal.safe(p.command.isEmpty && !known ? "?" : p.command),
                                                   s?.commandLine.map { $0.map { Terminal.safe($0) }.joined(separator: " ") } ?? (s?.commandLineHole == nil ? "-" : "- " + Inspect.missing(s?.commandLineHole))]))
-                json.append(Report.process(p, in: c, extra: Inspect.stringsJSON(s)))
+                if output.json { json.append(Report.process(p, in: c, extra: Inspect.stringsJSON(s))) }
             }
-            documents.append((t, .object([("schema", .string("ckpt-inspect/ps/v2")), ("processes", .array(json))])))
+            if output.json { documents.append((t, .object([("schema", .string("ckpt-inspect/ps/v2")), ("processes", .array(json))]))) }
         }
         switch output.format {
-        case .json: Output.write(targets.document(command: "ps", documents).serialized() + "\n")
+        case .json: Output.write(json: targets.document(command: "ps", documents))
         case .text: Output.write(table.render(style: output.style))
         }
         try targets.finish()
@@ -86,7 +86,7 @@ func listFiles(path: String, socketsOnly: Bool, output: OutputOptions, selection
         documents.append((t, .object([("schema", .string(socketsOnly ? "ckpt-inspect/sockets/v2" : "ckpt-inspect/files/v2")), ("files", .array(json))])))
     }
     switch output.format {
-    case .json: Output.write(targets.document(command: socketsOnly ? "sockets" : "files", documents).serialized() + "\n")
+    case .json: Output.write(json: targets.document(command: socketsOnly ? "sockets" : "files", documents))
     case .text: Output.write(table.render(style: output.style))
     }
     try targets.finish()
@@ -118,7 +118,7 @@ struct Mounts: ParsableCommand {
             let documents = targets.items.map { t in
                 (t, JSONValue.object([("schema", .string("ckpt-inspect/mounts/v2")), ("namespaces", Report.mounts(t.checkpoint, namespaces: namespaces(t.checkpoint)))]))
             }
-            Output.write(targets.document(command: "mounts", documents).serialized() + "\n")
+            Output.write(json: targets.document(command: "mounts", documents))
         case .text:
             var table = Table(headers: targets.headers(["NS", "ID", "PARENT", "MOUNTPOINT", "FSTYPE", "SOURCE", "ROOT", "EXTERNAL"]))
             table.rightAligned = targets.rightAligned([0, 1, 2])

@@ -58,7 +58,7 @@ struct Show: ParsableCommand {
             for i in table.rows.indices { table.rows[i].insert(podColumn[i], at: 0) }
         }
         switch output.format {
-        case .json: Output.write(Report.checkpoints(json, command: "show").serialized() + "\n")
+        case .json: Output.write(json: Report.checkpoints(json, command: "show"))
         case .text: if !table.rows.isEmpty { Output.write(table.render(style: output.style)) }
         }
         if missing { throw ExitCode.usage }

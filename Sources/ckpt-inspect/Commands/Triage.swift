@@ -61,7 +61,7 @@ struct TriageCommand: ParsableCommand {
                 Output.write(TriageText.render(report, minimum: minimum, processes: t.checkpoint.processes.count, style: output.style))
             }
         }
-        if format == .json { Output.write(targets.document(command: "triage", documents).serialized() + "\n") }
+        if format == .json { Output.write(json: targets.document(command: "triage", documents)) }
         try targets.finish()
         if found { throw ExitCode(1) }
     }

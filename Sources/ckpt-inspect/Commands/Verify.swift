@@ -56,7 +56,7 @@ struct Verify: ParsableCommand {
             throw ExitCode.usage
         }
         switch format {
-        case .json: Output.write(VerifyJSON.render(report).serialized() + "\n")
+        case .json: Output.write(json: VerifyJSON.render(report))
         case .text: Output.write(VerifyText.render(report, style: output.style) + VerifyTargets.text(report))
         }
         if !report.isClean || report.targets.contains(where: { !$0.canRestore }) { throw ExitCode.badData }

@@ -125,7 +125,7 @@ struct Yara: ParsableCommand {
         }
         let ruleFiles = ([rules] + moreRules).map { Self.source($0).displayName }
         switch format {
-        case .json: Output.write(Self.json(report, checkpoint: path, rules: ruleFiles).serialized() + "\n")
+        case .json: Output.write(json: Self.json(report, checkpoint: path, rules: ruleFiles))
         case .text: Output.write(Self.text(report, sizes: sizes, maxMatches: maxMatches))
         }
         for problem in report.problems {
