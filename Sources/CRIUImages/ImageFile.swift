@@ -7,7 +7,7 @@ public enum ByteOrder: Hashable, Sendable {
 }
 
 /// Where the bytes that follow an entry's message live (CRIU-FORMAT.md 1.4). Ranges index the file.
-public enum ExtraPayload: Hashable, Sendable {
+public indirect enum ExtraPayload: Hashable, Sendable {
     /// One run of bytes (pipe and socket queues, ghost file contents, bpf map keys+values, old SysV shm).
     case bytes(Range<Int>)
     /// A TCP socket's receive queue then send queue.

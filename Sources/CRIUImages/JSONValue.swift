@@ -101,7 +101,7 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     /// Serialises into `out`; `step` is called between members and items (where the bytes written
     /// so far may be handed on).
-    private func write(to out: inout [UInt8], pretty: Bool, level: Int, step: ((inout [UInt8]) -> Void)? = nil) {
+    fileprivate func write(to out: inout [UInt8], pretty: Bool, level: Int, step: ((inout [UInt8]) -> Void)? = nil) {
         switch self {
         case .object(let pairs):
             if pairs.isEmpty { out.append(contentsOf: [0x7B, 0x7D]); return }
@@ -135,13 +135,13 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     /// `,` (pretty) or `, ` between items.
-    private static func separate(_ out: inout [UInt8], pretty: Bool) {
+    fileprivate static func separate(_ out: inout [UInt8], pretty: Bool) {
         out.append(0x2C)
         if !pretty { out.append(0x20) }
     }
 
     /// A newline and four spaces a level.
-    private static func indent(_ out: inout [UInt8], _ level: Int) {
+    fileprivate static func indent(_ out: inout [UInt8], _ level: Int) {
         out.append(0x0A)
         out.append(contentsOf: repeatElement(UInt8(0x20), count: 4 * level))
     }
@@ -193,5 +193,94 @@ public indirect enum JSONValue: Hashable, Sendable {
         for shift in stride(from: 12, through: 0, by: -4) {
             out.append(hexDigits[Int((v >> UInt32(shift)) & 0xF)])
         }
+    }
+}
+
+/// Writes one JSON document while its parts are still being made, byte for byte as
+/// ``JSONValue/serialized(pretty:)`` writes the whole: members and items are handed over one at a
+/// time and dropped once written, so a document of thousands of processes is never held whole,
+/// as a value or as text.
+///
+/// ```swift
+/// var w = JSONStreamWriter { bytes in write(1, bytes.baseAddress, bytes.count) }
+/// w.beginObject()
+/// w.value(.string("v1"), key: "schema")
+/// w.beginArray(key: "processes")
+/// for p in processes { w.value(describe(p)) }
+/// w.end()
+/// w.end()
+/// w.finish()
+/// ```
+public struct JSONStreamWriter {
+    private let pretty: Bool
+    private let chunk: Int
+    private let sink: (UnsafeRawBufferPointer) -> Void
+    private var out: [UInt8] = []
+    /// Per open object or array, from the outermost: the members or items written so far, and the closing byte.
+    private var open: [(count: Int, close: UInt8)] = []
+
+    /// A writer handing its bytes to `sink` in pieces of about `chunk` bytes.
+    public init(pretty: Bool = true, chunk: Int = 1 << 16, sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.pretty = pretty
+        self.chunk = chunk
+        self.sink = sink
+        out.reserveCapacity(chunk + 4096)
+    }
+
+    /// What comes before a member (`key`, inside an object) or an item (inside an array).
+    private mutating func place(_ key: String?) {
+        if var top = open.last {
+            if top.count > 0 { JSONValue.separate(&out, pretty: pretty) }
+            if pretty { JSONValue.indent(&out, open.count) }
+            top.count += 1
+            open[open.count - 1] = top
+        }
+        if let key {
+            JSONValue.writeString(key, to: &out)
+            out.append(contentsOf: [0x3A, 0x20])
+        }
+    }
+
+    /// Opens an object: the document, an item of the array being written, or member `key` of the object being written.
+    public mutating func beginObject(key: String? = nil) {
+        place(key)
+        out.append(0x7B)
+        open.append((0, 0x7D))
+    }
+
+    /// Opens an array, as ``beginObject(key:)`` opens an object.
+    public mutating func beginArray(key: String? = nil) {
+        place(key)
+        out.append(0x5B)
+        open.append((0, 0x5D))
+    }
+
+    /// Writes a whole value: the document, an item, or member `key`.
+    public mutating func value(_ value: JSONValue, key: String? = nil) {
+        place(key)
+        value.write(to: &out, pretty: pretty, level: open.count)
+        flushIfFull()
+    }
+
+    /// Closes the innermost open object or array.
+    public mutating func end() {
+        guard let top = open.popLast() else { return }
+        if top.count > 0, pretty { JSONValue.indent(&out, open.count) }
+        out.append(top.close)
+        flushIfFull()
+    }
+
+    /// Closes what is still open and hands over the rest.
+    public mutating func finish() {
+        while !open.isEmpty { end() }
+        flush()
+    }
+
+    private mutating func flushIfFull() { if out.count >= chunk { flush() } }
+
+    private mutating func flush() {
+        guard !out.isEmpty else { return }
+        out.withUnsafeBytes { sink($0) }
+        out.removeAll(keepingCapacity: true)
     }
 }

@@ -209,6 +209,9 @@ extension Checkpoint {
         var shared: [UInt64: PageIndex] = [:]
         var sharedIDs: [UInt64?] = []
         var backing: [String?] = []
+        var names: [UInt32: String?] = [:]
+        backing.reserveCapacity(vmas.count)
+        sharedIDs.reserveCapacity(vmas.count)
         for vma in vmas {
             let id = sharedMemoryID(of: vma)
             sharedIDs.append(id)
@@ -216,7 +219,11 @@ extension Checkpoint {
                 shared[id] = try pageIndex(pagemap: "pagemap-shmem-\(id).img") ?? PageIndex(pageSize: facts.pageSize, runs: [])
             }
             var path: String?
-            if vma.isFileBacked || vma.status.contains(.memfd), let entry = files[UInt32(truncatingIfNeeded: vma.shmid)] {
+            let fileID = UInt32(truncatingIfNeeded: vma.shmid)
+            if vma.isFileBacked || vma.status.contains(.memfd), let known = names[fileID] {
+                path = known  // one string per file, however many VMAs map it
+            } else if vma.isFileBacked || vma.status.contains(.memfd), let entry = files[fileID] {
+                defer { names[fileID] = path }
                 switch entry.file {
                 case .regular(let reg): path = reg.name.description
                 case .memfd(let m):

@@ -103,7 +103,9 @@ public struct MemorySearch: Sendable {
     /// What one search reads: the address spaces, the pieces of pages files (file-backed runs, merged
     /// where contiguous both in memory and in the file) and which pieces are memory neighbours.
     struct Plan {
-        var spaces: [UInt32: AddressSpace] = [:]
+        /// The processes searched (their address spaces are not kept: hits are placed in VMAs at the end,
+        /// for the few processes with hits).
+        var pids = Set<UInt32>()
         var indexes: [MemoryOwner: PageIndex] = [:]
         var sharedMappers: [UInt64: [(pid: UInt32, vma: Int)]] = [:]
         var unreadable: [(pid: UInt32, error: CheckpointError)] = []
@@ -125,7 +127,7 @@ public struct MemorySearch: Sendable {
                 continue
             }
             guard let space = found else { continue }
-            plan.spaces[p.pid] = space
+            plan.pids.insert(p.pid)
             plan.indexes[.process(p.pid)] = space.pages
             for (i, id) in space.sharedIDs.enumerated() {
                 guard let id, let index = space.shared[id] else { continue }
@@ -240,7 +242,16 @@ public struct MemorySearch: Sendable {
     /// to the processes that see them; `uncounted`: the hits the scans counted past their limit.
     func finish(_ plan: Plan, checkpoint: Checkpoint, hits found: [(owner: MemoryOwner, address: UInt64, match: [UInt8])], stop: Bool,
                 tails kept: [Int: [UInt8]], heads keptHeads: [Int: [UInt8]], keepsEdges: Bool, uncounted: Int = 0) throws(CheckpointError) -> Result {
-        let (pieces, nextOfPiece, spaces, sharedMappers, unreadable) = (plan.pieces, plan.nextOfPiece, plan.spaces, plan.sharedMappers, plan.unreadable)
+        let (pieces, nextOfPiece, sharedMappers, unreadable) = (plan.pieces, plan.nextOfPiece, plan.sharedMappers, plan.unreadable)
+        // The hits come in owner order: the last process's space is kept, not one per process.
+        var last: (pid: UInt32, space: AddressSpace?)?
+        func space(_ pid: UInt32) -> AddressSpace? {
+            guard plan.pids.contains(pid) else { return nil }
+            if let last, last.pid == pid { return last.space }
+            let s = (try? checkpoint.addressSpace(pid)) ?? nil
+            last = (pid, s)
+            return s
+        }
         let matcher = Matcher(pattern: pattern)
         let keep = matcher.overlap
         let limit = max(1, maxHits)
@@ -290,13 +301,13 @@ public struct MemorySearch: Sendable {
             var mappings: [SearchHit.Mapping] = []
             switch h.owner {
             case .process(let pid):
-                if let space = spaces[pid], let i = space.vmaIndex(containing: h.address) {
+                if let space = space(pid), let i = space.vmaIndex(containing: h.address) {
                     mappings.append(.init(pid: pid, address: h.address, vmaStart: space.vmas[i].start, vmaEnd: space.vmas[i].end,
                                           kind: space.kind(of: i), file: space.backingFiles[i]))
                 }
             case .sharedMemory(let id):
                 for (pid, i) in sharedMappers[id] ?? [] {
-                    guard let space = spaces[pid] else { continue }
+                    guard let space = space(pid) else { continue }
                     let vma = space.vmas[i]
                     guard h.address >= vma.pageOffset, h.address - vma.pageOffset < vma.size else { continue }
                     mappings.append(.init(pid: pid, address: vma.start + (h.address - vma.pageOffset), vmaStart: vma.start,
@@ -666,6 +677,11 @@ extension MemorySearch {
         var scanner: SliceScanner
         /// Per image set, the pieces asked for, in the order given.
         var planned: [Int: [Piece]] = [:]
+        /// The bytes of every piece planned so far.
+        var plannedTotal: UInt64 = 0
+        /// The plan of the final checkpoint, and which one it is (by its address-space cache): it is
+        /// asked for once per image set, then for the result.
+        var lastPlan: (of: ObjectIdentifier, plan: Plan)?
         /// Called with the bytes scanned so far (of the pieces planned so far) and their total.
         let progress: ((UInt64, UInt64) -> Void)?
         var scanned: UInt64 = 0
@@ -686,8 +702,17 @@ extension MemorySearch {
         /// A piece's key in the scanner: its set and its place among the set's pieces.
         static func key(_ set: Int, _ k: Int) -> Int { set << 40 | k }
 
-        public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+        func plan(_ checkpoint: Checkpoint) -> Plan {
+            if let lastPlan, lastPlan.of == ObjectIdentifier(checkpoint.spaces) { return lastPlan.plan }
+            lastPlan = nil  // let the last one go before making the next
             let plan = search.plan(checkpoint)
+            // A plan of a pass still running serves one set: it is not kept while the next model loads.
+            if !checkpoint.isProvisional { lastPlan = (ObjectIdentifier(checkpoint.spaces), plan) }
+            return plan
+        }
+
+        public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
+            let plan = plan(checkpoint)
             var mine: [Piece] = []
             for (g, piece) in plan.pieces.enumerated() where piece.file.set == set {
                 // The edges this set's pieces share with runs of other sets (or not resolved yet) are
@@ -697,6 +722,8 @@ extension MemorySearch {
                 if plan.touchesAfter.contains(g) { scanner.nextOfPiece[key] = -1 }
                 mine.append(piece)
             }
+            plannedTotal -= planned[set]?.reduce(0) { $0 + $1.length } ?? 0
+            plannedTotal += mine.reduce(0) { $0 + $1.length }
             planned[set] = mine
             return mine.map { PageRequest(file: $0.file, offset: $0.offset, count: Int($0.length)) }
         }
@@ -706,30 +733,32 @@ extension MemorySearch {
             scanner.consume(p, index: Self.key(set, piece), position: position, slice: bytes)
             if let progress {
                 scanned += UInt64(bytes.count)
-                progress(scanned, planned.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.length } })
+                progress(scanned, plannedTotal)
             }
         }
 
         public func reset() {
             scanner = Self.fresh(search, matcher)
             planned = [:]
+            plannedTotal = 0
             scanned = 0
         }
 
         /// The search's result over `checkpoint` (the one opened with this consumer).
         public func result(in checkpoint: Checkpoint) throws(CheckpointError) -> MemorySearch.Result {
-            let plan = search.plan(checkpoint)
+            let plan = plan(checkpoint)
+            lastPlan = nil
             // The scanner's keys (set, place in the set) as the plan's indexes.
-            var place: [Int: Int] = [:]
-            var index: [Int: Int] = [:]
-            for (g, piece) in plan.pieces.enumerated() {
-                let k = place[piece.file.set, default: 0]
-                place[piece.file.set] = k + 1
-                index[Self.key(piece.file.set, k)] = g
+            var bySet: [Int: [Int]] = [:]
+            for (g, piece) in plan.pieces.enumerated() { bySet[piece.file.set, default: []].append(g) }
+            func index(_ key: Int) -> Int? {
+                guard let list = bySet[key >> 40] else { return nil }
+                let k = key & (1 << 40 - 1)
+                return k < list.count ? list[k] : nil
             }
             var tails: [Int: [UInt8]] = [:], heads: [Int: [UInt8]] = [:]
-            for (key, bytes) in scanner.tails { if let g = index[key] { tails[g] = bytes } }
-            for (key, bytes) in scanner.heads { if let g = index[key] { heads[g] = bytes } }
+            for (key, bytes) in scanner.tails { if let g = index(key) { tails[g] = bytes } }
+            for (key, bytes) in scanner.heads { if let g = index(key) { heads[g] = bytes } }
             return try search.finish(plan, checkpoint: checkpoint, hits: scanner.hits, stop: scanner.stop, tails: tails, heads: heads, keepsEdges: true,
                                      uncounted: scanner.notKept)
         }

@@ -71,6 +71,8 @@ final class Rider<Consumer: PageStreamConsumer> {
     let options: Checkpoint.Options
     /// The pieces asked for, per image set, when its first pages file was reached.
     var planned: [Int: [PageRequest]] = [:]
+    /// Per planned set, the pieces of each of its pages files, by offset.
+    var plannedByFile: [Int: [PagesFile: [Int]]] = [:]
     /// Pages files whose pieces were delivered during a pass.
     var served = Set<PagesFile>()
     /// The pass could not be used (an OCI image, a plan that failed): everything is delivered after.
@@ -91,6 +93,7 @@ final class Rider<Consumer: PageStreamConsumer> {
     func invalidate() {
         invalid = true
         planned = [:]
+        plannedByFile = [:]
         served = []
         consumer.reset()
     }
@@ -139,10 +142,15 @@ final class Rider<Consumer: PageStreamConsumer> {
             if planned[set] == nil {
                 guard let pieces = try? consumer.pieces(ofSet: set, in: checkpoint) else { return nil }
                 planned[set] = pieces
+                // Grouped once: a set of hundreds of pages files is not filtered again for each.
+                var byFile: [PagesFile: [Int]] = [:]
+                for (i, piece) in pieces.enumerated() { byFile[piece.file, default: []].append(i) }
+                for (file, list) in byFile { byFile[file] = list.sorted { pieces[$0].offset < pieces[$1].offset } }
+                plannedByFile[set] = byFile
             }
             let file = PagesFile(set: set, pagesID: id)
             let all = planned[set]!
-            let mine = all.indices.filter { all[$0].file == file }.sorted { all[$0].offset < all[$1].offset }
+            let mine = plannedByFile[set]?[file] ?? []
             served.insert(file)
             guard !mine.isEmpty else { return { _ in } }
             var position: UInt64 = 0

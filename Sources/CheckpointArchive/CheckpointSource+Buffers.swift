@@ -182,6 +182,10 @@ extension CheckpointSource {
 }
 
 extension POSIX {
+    /// Sets the allocator up for large checkpoints (once, at the start of a command): freed large
+    /// blocks are given back to the system rather than kept in the heap.
+    package static func tuneAllocator() { ckpt_tune_allocator() }
+
     /// Opens `path` read-only inside the directory `root` as if `root` were `/` (openat2 with
     /// RESOLVE_IN_ROOT): `..`, absolute symbolic links and what they point to cannot leave it. Where
     /// the system has no openat2, each component is opened in turn without following a symbolic

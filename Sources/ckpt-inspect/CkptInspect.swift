@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckpointArchive
 
 @main
 struct CkptInspect: ParsableCommand {
@@ -19,6 +20,7 @@ struct CkptInspect: ParsableCommand {
     /// naming the option and the value, with exit status 2 (``UsageError``, ``UsageMessage``);
     /// `--help` and `--version` are printed as the parser prints them.
     static func main() {
+        POSIX.tuneAllocator()
         guard let arguments = RawPath.commandLine() else { Self.exit(withError: ExitCode.usage) }
         var command: any ParsableCommand
         do {

@@ -10,13 +10,31 @@ import Glibc
 enum Output {
     static func write(_ text: String) {
         ProgressLine.standardError.erase()
-        FileHandle.standardOutput.write(Data(text.utf8))
+        var text = text
+        text.withUTF8 { writeAll(UnsafeRawBufferPointer($0)) }  // no copy of a large output
     }
 
     /// A JSON document and a newline, written as it is serialised (never held whole as text).
     static func write(json: JSONValue, pretty: Bool = true) {
         ProgressLine.standardError.erase()
         json.write(pretty: pretty) { bytes in writeAll(bytes) }
+        [UInt8(0x0A)].withUnsafeBytes { writeAll($0) }
+    }
+
+    /// A JSON object whose member `key` is an array of `count` items made one at a time by `item`
+    /// (in `document`, that member is a placeholder): each item is written and dropped before the
+    /// next is made. The bytes are those of the document with the array in place.
+    static func write(json document: JSONValue, streaming key: String, count: Int, item: (Int) -> JSONValue) {
+        ProgressLine.standardError.erase()
+        var writer = JSONStreamWriter { bytes in writeAll(bytes) }
+        writer.beginObject()
+        for (name, value) in document.objectPairs ?? [] {
+            guard name == key else { writer.value(value, key: name); continue }
+            writer.beginArray(key: name)
+            for i in 0..<count { writer.value(item(i)) }
+            writer.end()
+        }
+        writer.finish()
         [UInt8(0x0A)].withUnsafeBytes { writeAll($0) }
     }
 

@@ -42,9 +42,13 @@ struct Inspect: ParsableCommand {
         let processes = selection.filter(checkpoint, descendants: true)
         switch output.format {
         case .json:
-            Output.write(json: Report.inspect(checkpoint, processes: processes, extraFor: { p in Self.stringsJSON(read[p.pid]) }))
+            // The processes are described one at a time as they are written (hundreds of them would
+            // otherwise be held whole as one value).
+            Output.write(json: Report.inspect(checkpoint, processes: []), streaming: "processes", count: processes.count) { i in
+                Report.process(processes[i], in: checkpoint, extra: Self.stringsJSON(read[processes[i].pid]))
+            }
         case .text:
-            Output.write(tree(checkpoint, processes: processes, strings: read).render())
+            tree(checkpoint, processes: processes, strings: read).write { Output.write($0) }
         }
     }
 
