@@ -320,7 +320,15 @@ for tier in "${TIER_LIST[@]}"; do
     bench "$tier" "mem dump" "<= 1.3x zstd -dc; < 64 MiB" "memtime+rss:1.3:64" "zstd -dc" "$ZSTD_DC" \
         -- "$BIN" mem dump "$dir/base.tar.zst" --pid "$largest_pid" --output "$zout"
     PRE_HOOK=""
-    rm -rf "$zout" "$dir"/memdump-zst-old-*
+    # The same dump beside a baseline that also writes what it decompresses: tar extracting the
+    # process's pages file from the same archive (each run into a fresh directory, as the dump).
+    xout="$dir/extract-out"
+    PRE_HOOK="[ -e '$zout' ] && mv '$zout' '$dir/memdump-zst-old-'\$RANDOM\$RANDOM; sync; true"
+    BASE_HOOK="rm -rf '$xout'; mkdir -p '$xout'; sync; true"
+    bench "$tier" "mem dump" "-" none "zstd -dc | tar -x (pages file)" "zstd -dc '$dir/base.tar.zst' | tar -x -C '$xout' 'checkpoint/$largest_pages'" \
+        -- "$BIN" mem dump "$dir/base.tar.zst" --pid "$largest_pid" --output "$zout"
+    PRE_HOOK=""; BASE_HOOK=""
+    rm -rf "$zout" "$xout" "$dir"/memdump-zst-old-*
     if [ -f "$dir/twin.tar" ]; then
         OK_RC="0 1"
         bench "$tier" diff "<= 1.3x cat of both" "memtime+rss:1.3:128" "cat both" "cat '$dir/base.tar' '$dir/twin.tar' > /dev/null" \
