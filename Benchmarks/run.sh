@@ -325,7 +325,7 @@ for tier in "${TIER_LIST[@]}"; do
     xout="$dir/extract-out"
     PRE_HOOK="[ -e '$zout' ] && mv '$zout' '$dir/memdump-zst-old-'\$RANDOM\$RANDOM; sync; true"
     BASE_HOOK="rm -rf '$xout'; mkdir -p '$xout'; sync; true"
-    bench "$tier" "mem dump" "-" none "zstd -dc | tar -x (pages file)" "zstd -dc '$dir/base.tar.zst' | tar -x -C '$xout' 'checkpoint/$largest_pages'" \
+    bench "$tier" "mem dump" "-" none "zstd -dc | tar -x (pages file)" "zstd -dc '$dir/base.tar.zst' | tar -x -C '$xout' '$largest_pages'" \
         -- "$BIN" mem dump "$dir/base.tar.zst" --pid "$largest_pid" --output "$zout"
     PRE_HOOK=""; BASE_HOOK=""
     rm -rf "$zout" "$xout" "$dir"/memdump-zst-old-*
