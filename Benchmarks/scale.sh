@@ -57,7 +57,7 @@ for size in "${SIZE_LIST[@]}"; do
     "$GEN" --pages-size "$size" --out "$WORK/base" --seed 7 --archives tar.zst --quiet || { log "generation failed"; exit 1; }
     rm -rf "$WORK/base"  # only the archive is measured (and the disk is needed)
     archive="$WORK/base.tar.zst"
-    pid=$("$BIN" maps --summary --bytes "$archive" 2>/dev/null | awk 'NR > 1 && $5 + 0 > best { best = $5 + 0; pid = $1 } END { print pid }')
+    pid=$("$BIN" maps --summary --bytes "$archive" 2>/dev/null | awk 'NR > 1 { gsub(/ B/, "") } NR > 1 && $5 + 0 > best { best = $5 + 0; pid = $1 } END { print pid }')
     log "$size: $(du -h "$archive" | cut -f1), largest process $pid"
     read -r z zm < <(measure bash -c "zstd -dc '$archive' > /dev/null")
     read -r s sm < <(measure "$BIN" show "$archive")

@@ -2,11 +2,17 @@ import CheckpointArchive
 public import CRIUImages
 internal import Synchronization
 
+/// The serials of ``AddressSpaceCache``s made so far.
+private let addressSpaceCacheSerials = Atomic<UInt64>(0)
+
 /// The address spaces a checkpoint has built, by pid (nil: no address space), shared by its copies.
 /// At most ``limit`` are kept, so memory does not grow with the number of processes; later ones
 /// are built again when asked for.
 final class AddressSpaceCache: Sendable {
     static let limit = 64
+    /// Never the same for two caches (unlike an object's address, which a later one may reuse):
+    /// what a consumer keys the work it did for one checkpoint by.
+    let serial = addressSpaceCacheSerials.add(1, ordering: .relaxed).newValue
     private let spaces = Mutex<[UInt32: AddressSpace?]>([:])
 
     func lookup(_ pid: UInt32) -> AddressSpace?? { spaces.withLock { $0[pid] } }

@@ -681,7 +681,7 @@ extension MemorySearch {
         var plannedTotal: UInt64 = 0
         /// The plan of the final checkpoint, and which one it is (by its address-space cache): it is
         /// asked for once per image set, then for the result.
-        var lastPlan: (of: ObjectIdentifier, plan: Plan)?
+        var lastPlan: (of: UInt64, plan: Plan)?
         /// Called with the bytes scanned so far (of the pieces planned so far) and their total.
         let progress: ((UInt64, UInt64) -> Void)?
         var scanned: UInt64 = 0
@@ -703,11 +703,11 @@ extension MemorySearch {
         static func key(_ set: Int, _ k: Int) -> Int { set << 40 | k }
 
         func plan(_ checkpoint: Checkpoint) -> Plan {
-            if let lastPlan, lastPlan.of == ObjectIdentifier(checkpoint.spaces) { return lastPlan.plan }
+            if let lastPlan, lastPlan.of == checkpoint.spaces.serial { return lastPlan.plan }
             lastPlan = nil  // let the last one go before making the next
             let plan = search.plan(checkpoint)
             // A plan of a pass still running serves one set: it is not kept while the next model loads.
-            if !checkpoint.isProvisional { lastPlan = (ObjectIdentifier(checkpoint.spaces), plan) }
+            if !checkpoint.isProvisional { lastPlan = (checkpoint.spaces.serial, plan) }
             return plan
         }
 

@@ -220,8 +220,8 @@ public final class ProcessStringsReader: PageStreamConsumer {
     /// Per set, what each piece is: whose range, and where in it.
     private var targets: [Int: [(key: Key, at: Int)]] = [:]
     /// What covers each range, worked out once per checkpoint (the plan asks once per image set, and
-    /// ``strings(in:)`` again): the checkpoint it was worked out for, by its address-space cache.
-    private var layout: (of: ObjectIdentifier, ranges: [UInt32: Layout])?
+    /// ``strings(in:)`` again): the checkpoint it was worked out for, by its address-space cache's serial.
+    private var layout: (of: UInt64, ranges: [UInt32: Layout])?
 
     struct Key: Hashable { var pid: UInt32; var environment: Bool }
 
@@ -239,7 +239,7 @@ public final class ProcessStringsReader: PageStreamConsumer {
 
     /// The layout of every process with an address space, by pid (ranges over 1 MiB are not read).
     private func layout(_ c: Checkpoint) -> [UInt32: Layout] {
-        if let layout, layout.of == ObjectIdentifier(c.spaces) { return layout.ranges }
+        if let layout, layout.of == c.spaces.serial { return layout.ranges }
         var out: [UInt32: Layout] = [:]
         for p in c.processes {
             guard let mm = p.memory else { continue }
@@ -254,7 +254,7 @@ public final class ProcessStringsReader: PageStreamConsumer {
             }
             out[p.pid] = one
         }
-        layout = (ObjectIdentifier(c.spaces), out)
+        layout = (c.spaces.serial, out)
         return out
     }
 
