@@ -87,15 +87,10 @@ public indirect enum JSONValue: Hashable, Sendable {
     /// Writes ``serializedBytes(pretty:level:)`` to `sink` in pieces of about `chunk` bytes, so
     /// that a large document is never held whole as text beside its value.
     public func write(pretty: Bool = true, chunk: Int = 1 << 16, to sink: (UnsafeRawBufferPointer) -> Void) {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk + 4096)
         withoutActuallyEscaping(sink) { sink in
-            func flush(_ buffer: inout [UInt8]) {
-                buffer.withUnsafeBytes { sink($0) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-            write(to: &out, pretty: pretty, level: 0) { buffer in if buffer.count >= chunk { flush(&buffer) } }
-            if !out.isEmpty { flush(&out) }
+            var writer = JSONStreamWriter(pretty: pretty, chunk: chunk, sink: sink)
+            writer.value(self)
+            writer.finish()
         }
     }
 
@@ -258,7 +253,13 @@ public struct JSONStreamWriter {
     /// Writes a whole value: the document, an item, or member `key`.
     public mutating func value(_ value: JSONValue, key: String? = nil) {
         place(key)
-        value.write(to: &out, pretty: pretty, level: open.count)
+        // Handed on between the value's own members and items too: a large value is not held whole.
+        let (chunk, sink) = (self.chunk, self.sink)
+        value.write(to: &out, pretty: pretty, level: open.count) { buffer in
+            guard buffer.count >= chunk else { return }
+            buffer.withUnsafeBytes { sink($0) }
+            buffer.removeAll(keepingCapacity: true)
+        }
         flushIfFull()
     }
 

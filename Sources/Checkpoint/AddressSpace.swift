@@ -226,17 +226,19 @@ extension Checkpoint {
             }
             var path: String?
             let fileID = UInt32(truncatingIfNeeded: vma.shmid)
-            if vma.isFileBacked || vma.status.contains(.memfd), let known = names[fileID] {
-                path = known  // one string per file, however many VMAs map it
-            } else if vma.isFileBacked || vma.status.contains(.memfd), let entry = files[fileID] {
-                defer { names[fileID] = path }
-                switch entry.file {
-                case .regular(let reg): path = reg.name.description
-                case .memfd(let m):
-                    // Shared anonymous memory is stored as a memfd named /dev/zero (CRIU 3.17+).
-                    let name = memfdInodes[m.inodeID]?.name.description ?? "?"
-                    path = name == "/dev/zero" ? nil : "/memfd:" + name
-                default: break
+            if vma.isFileBacked || vma.status.contains(.memfd) {
+                if let known = names[fileID] {
+                    path = known  // one string per file, however many VMAs map it
+                } else if let entry = files[fileID] {
+                    switch entry.file {
+                    case .regular(let reg): path = reg.name.description
+                    case .memfd(let m):
+                        // Shared anonymous memory is stored as a memfd named /dev/zero (CRIU 3.17+).
+                        let name = memfdInodes[m.inodeID]?.name.description ?? "?"
+                        path = name == "/dev/zero" ? nil : "/memfd:" + name
+                    default: break
+                    }
+                    names[fileID] = path
                 }
             }
             backing.append(path)

@@ -254,9 +254,7 @@ extension Checkpoint {
     /// The argv and environ ranges of a process (environ only when `environment`), as its mm image
     /// gives them.
     func stringRanges(_ mm: MemoryMap, environment: Bool) -> [Range<UInt64>] {
-        var out = [mm.argumentsStart..<max(mm.argumentsStart, mm.argumentsEnd)]
-        if environment { out.append(mm.environmentStart..<max(mm.environmentStart, mm.environmentEnd)) }
-        return out
+        environment ? [mm.argumentsRange, mm.environmentRange] : [mm.argumentsRange]
     }
 
     /// The address space a process's command line and environment are read from: narrowed to the

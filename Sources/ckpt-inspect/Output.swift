@@ -50,7 +50,7 @@ enum Output {
 
     static func write(_ data: Data) {
         ProgressLine.standardError.erase()
-        FileHandle.standardOutput.write(data)
+        data.withUnsafeBytes { writeAll($0) }
     }
 
     /// Control characters in the message (a crafted path or member name) are escaped, line by line.
