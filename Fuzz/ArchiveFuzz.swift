@@ -2,7 +2,9 @@
 // through CheckpointSource. CheckpointSource opens paths, so each input is written to one
 // temporary file first. Every member is resolved and read (whole, positional, streamed), and
 // nested tars are listed. Tight limits keep decompression bombs within -rss_limit_mb.
-// Built by Scripts/fuzz.sh together with Sources/CheckpointArchive and the CLibArchive module.
+// Built by Scripts/fuzz.sh against the instrumented CheckpointArchive module.
+
+import CheckpointArchive
 
 #if canImport(Glibc)
 import Glibc

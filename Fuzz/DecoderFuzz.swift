@@ -5,7 +5,9 @@
 // Property (the encoder): every JSON the decoder renders with payloads encodes back to an image
 // (CritJSON.encodeImage) that renders to the same JSON, and that image is canonical: encoding its
 // JSON again gives the same bytes. The JSON text also parses back to the same value.
-// Built by Scripts/fuzz.sh together with Sources/CRIUImages and FuzzSupport.swift.
+// Built by Scripts/fuzz.sh against the instrumented CRIUImages module, with FuzzSupport.swift.
+
+import CRIUImages
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func decoderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

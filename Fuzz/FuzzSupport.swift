@@ -1,4 +1,6 @@
-// Shared by the fuzz targets and the seed tool (compiled into each; see Scripts/fuzz.sh).
+// Shared by the fuzz targets of CRIUImages and the seed tool (compiled into each; see Scripts/fuzz.sh).
+
+import CRIUImages
 
 /// The image file names the decoder target chooses from with its first byte: one per image kind
 /// (the name decides between kinds that share a magic, and marks RAW images), in this order.

@@ -1,6 +1,8 @@
 // libFuzzer target: any bytes as any schema message. The first two bytes (big-endian) pick the
 // message type; the rest is decoded with GenericDecoder and rendered as crit renders an entry.
-// Built by Scripts/fuzz.sh together with Sources/CRIUImages and FuzzSupport.swift.
+// Built by Scripts/fuzz.sh against the instrumented CRIUImages module, with FuzzSupport.swift.
+
+import CRIUImages
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func genericFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

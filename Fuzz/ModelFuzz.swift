@@ -9,7 +9,7 @@
 //
 // `index` picks a base member (modulo the count) or one of the engine files (config.dump,
 // spec.dump) after them. Each case is written as a plain tar to one temporary file and opened.
-// Built by Scripts/fuzz.sh with Sources/CRIUImages, Sources/CheckpointArchive, Sources/Checkpoint.
+// Built by Scripts/fuzz.sh against the instrumented CRIUImages, CheckpointArchive and Checkpoint modules.
 
 import Checkpoint
 import CheckpointArchive

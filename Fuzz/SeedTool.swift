@@ -1,5 +1,7 @@
 // Writes the seed corpora of the decoder and generic targets from fixture images (run by
 // Scripts/fuzz.sh; not a fuzz target). Usage: seed-tool DECODER_DIR GENERIC_DIR MAX_LEN FILE...
+
+import CRIUImages
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -5,9 +5,9 @@
 #   targets: decoder (any image kind), generic (any schema message), archive (CheckpointSource),
 #            model (Checkpoint over a small archive whose members are fuzzed)
 #
-# Each target is compiled with swiftc -sanitize=fuzzer,address together with the library
-# sources it exercises (SwiftPM cannot add fuzzer instrumentation); the model target links the
-# three libraries built as instrumented modules. Seed corpora are made at run
+# The libraries a target exercises are compiled once each with swiftc -sanitize=fuzzer,address
+# as instrumented modules (SwiftPM cannot add fuzzer instrumentation), and every target links
+# the modules it needs. Seed corpora are made at run
 # time from Fixtures/ in a temporary directory (nothing is committed); crashes are written to
 # .build-fuzz/artifacts/. Exits non-zero if any target crashes, leaks, times out or runs out of
 # memory. Environment: FUZZ_JOBS_DIR to keep the corpora (default: a temporary directory).
@@ -57,32 +57,42 @@ build() {
   fi
 }
 
-build_target() {
+# The three libraries, each compiled once as an instrumented module (object + interface); every
+# target links the modules it needs (the seed tool links the instrumented CRIUImages with ASan's
+# default coverage callbacks, without libFuzzer, which brings its own main).
+mods="$out/modules"
+mkdir -p "$mods"
+build_module() {
   case $1 in
-    decoder) build DecoderFuzz "$out/decoder" -sanitize=fuzzer,address \
-               "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/DecoderFuzz.swift ;;
-    generic) build GenericFuzz "$out/generic" -sanitize=fuzzer,address \
-               "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/GenericFuzz.swift ;;
-    archive) build ArchiveFuzz "$out/archive" -sanitize=fuzzer,address \
-               -I Sources/CLibArchive -larchive "${archive_sources[@]}" Fuzz/ArchiveFuzz.swift ;;
-    model)
-      # One instrumented module (object + interface) per library, then the target against them.
-      local mods="$out/modules"
-      mkdir -p "$mods"
-      build CRIUImages "$mods/CRIUImages.o" -sanitize=fuzzer,address -whole-module-optimization -c \
-        -emit-module -emit-module-path "$mods/CRIUImages.swiftmodule" "${images_sources[@]}"
-      build CheckpointArchive "$mods/CheckpointArchive.o" -sanitize=fuzzer,address -whole-module-optimization -c \
-        -I Sources/CLibArchive -emit-module -emit-module-path "$mods/CheckpointArchive.swiftmodule" "${archive_sources[@]}"
+    CRIUImages) build CRIUImages "$mods/CRIUImages.o" -sanitize=fuzzer,address -whole-module-optimization -c \
+        -emit-module -emit-module-path "$mods/CRIUImages.swiftmodule" "${images_sources[@]}" ;;
+    CheckpointArchive) build CheckpointArchive "$mods/CheckpointArchive.o" -sanitize=fuzzer,address \
+        -whole-module-optimization -c -I Sources/CLibArchive \
+        -emit-module -emit-module-path "$mods/CheckpointArchive.swiftmodule" "${archive_sources[@]}" ;;
+    Checkpoint)
       # (Checkpoint depends on the other two: rebuilt when either is newer.)
       for dep in CRIUImages CheckpointArchive; do
         [ "$mods/$dep.o" -nt "$mods/Checkpoint.o" ] && rm -f "$mods/Checkpoint.o"
       done
       build Checkpoint "$mods/Checkpoint.o" -sanitize=fuzzer,address -whole-module-optimization -c \
         -I "$mods" -I Sources/CLibArchive -emit-module -emit-module-path "$mods/Checkpoint.swiftmodule" \
-        "${checkpoint_sources[@]}"
-      build ModelFuzz "$out/model" -sanitize=fuzzer,address -I "$mods" -I Sources/CLibArchive -larchive \
+        "${checkpoint_sources[@]}" ;;
+  esac
+}
+
+# build_target NAME: links (and compiles its own files of) a target; its modules must be built.
+build_target() {
+  case $1 in
+    seeds) build SeedTool "$out/seed-tool" -sanitize=address -I "$mods" "$mods/CRIUImages.o" \
+               Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift ;;
+    decoder) build DecoderFuzz "$out/decoder" -sanitize=fuzzer,address -I "$mods" "$mods/CRIUImages.o" \
+               Fuzz/FuzzSupport.swift Fuzz/DecoderFuzz.swift ;;
+    generic) build GenericFuzz "$out/generic" -sanitize=fuzzer,address -I "$mods" "$mods/CRIUImages.o" \
+               Fuzz/FuzzSupport.swift Fuzz/GenericFuzz.swift ;;
+    archive) build ArchiveFuzz "$out/archive" -sanitize=fuzzer,address -I "$mods" -I Sources/CLibArchive -larchive \
+               "$mods/CheckpointArchive.o" Fuzz/ArchiveFuzz.swift ;;
+    model) build ModelFuzz "$out/model" -sanitize=fuzzer,address -I "$mods" -I Sources/CLibArchive -larchive \
         "$mods/CRIUImages.o" "$mods/CheckpointArchive.o" "$mods/Checkpoint.o" Fuzz/ModelFuzz.swift ;;
-    *) echo "fuzz.sh: unknown target '$1' (decoder, generic, archive, model)" >&2; return 2 ;;
   esac
 }
 
@@ -105,7 +115,7 @@ record_header() {
 seeds() {
   [ -d "$work/seeds" ] && return 0
   mkdir -p "$work/seeds/decoder" "$work/seeds/generic" "$work/seeds/archive" "$work/seeds/model" "$work/podman"
-  build SeedTool "$out/seed-tool" "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift
+  build_target seeds
   for archive in Fixtures/podman/*.tar*; do
     local dir="$work/podman/$(basename "$archive")"
     mkdir -p "$dir" && tar -xf "$archive" -C "$dir"
@@ -149,19 +159,26 @@ seeds() {
 }
 
 status=0
-# The compiles are single-threaded: build in two lanes at once (the seed tool first in one, as
-# the seeds need it), then make the seeds and run each target (its build is then up to date).
-lane_a=() lane_b=()
-for k in "${!targets[@]}"; do
-  if [ $((k % 2)) -eq 0 ]; then lane_a+=("${targets[$k]}"); else lane_b+=("${targets[$k]}"); fi
+for t in "${targets[@]}"; do
+  case $t in decoder|generic|archive|model) ;; *) echo "fuzz.sh: unknown target '$t' (decoder, generic, archive, model)" >&2; exit 2 ;; esac
 done
-( build SeedTool "$out/seed-tool" "${images_sources[@]}" Fuzz/FuzzSupport.swift Fuzz/SeedTool.swift \
-    && for t in "${lane_a[@]}"; do build_target "$t"; done ) &
-first=$!
-( for t in "${lane_b[@]}"; do build_target "$t"; done ) &
-second=$!
-wait $first || { echo "!! a build failed (see $out/*.build.log)" >&2; exit 1; }
-wait $second || { echo "!! a build failed (see $out/*.build.log)" >&2; exit 1; }
+# The compiles are single-threaded: two lanes at once. CRIUImages and CheckpointArchive side by
+# side, then Checkpoint (only for the model target) beside the small links.
+fail() { echo "!! a build failed (see $out/*.build.log)" >&2; exit 1; }
+( build_module CRIUImages ) & first=$!
+( build_module CheckpointArchive ) & second=$!
+wait $first || fail
+wait $second || fail
+if [[ " ${targets[*]} " == *" model "* ]]; then
+  ( build_module Checkpoint ) & first=$!
+else
+  first=""
+fi
+build_target seeds || fail
+for t in "${targets[@]}"; do
+  [ "$t" = model ] || build_target "$t" || fail
+done
+[ -z "$first" ] || wait $first || fail
 seeds
 for target in "${targets[@]}"; do
   build_target "$target"
