@@ -189,7 +189,7 @@ final class YARASession {
     /// Warnings libyara raised (a string with too many matches, `console.log` output).
     private(set) var notes: [String] = []
     /// Blocks a condition reads after the scan, and how to read one into a buffer of its size.
-    let conditionBlocks: [(base: UInt64, size: Int)]
+    var conditionBlocks: [(base: UInt64, size: Int)]
     let read: ((UInt64, UnsafeMutableRawBufferPointer) -> Bool)?
     private var conditionIndex = 0
     private var buffer: UnsafeMutableRawBufferPointer?

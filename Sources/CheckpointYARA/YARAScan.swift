@@ -88,6 +88,23 @@ public struct YARAScan: Sendable {
             get { next32 >= 0 ? Int(next32) : nil }
             set { next32 = newValue.map(Int32.init) ?? -1 }
         }
+        /// A plan of a pass still running: the memory just before the piece is in a parent image set
+        /// the pass has not reached (planned when it has; ``awaitsNext`` for the memory just after).
+        var awaitsPrevious: Bool {
+            get { previous32 == Self.awaiting }
+            set { previous32 = newValue ? Self.awaiting : -1 }
+        }
+        var awaitsNext: Bool {
+            get { next32 == Self.awaiting }
+            set { next32 = newValue ? Self.awaiting : -1 }
+        }
+        private static let awaiting: Int32 = -2
+
+        /// The same bytes of the same target as `other`, in a plan that may link it otherwise.
+        func sameRange(as other: Piece) -> Bool {
+            file == other.file && offset == other.offset && length == other.length && address == other.address
+                && target32 == other.target32 && vma32 == other.vma32 && fill32 == other.fill32
+        }
         /// For pages CRIU did not dump, read from the mapped file (``YARAScan/files``): the index of
         /// the fill (then ``file`` and ``offset`` mean nothing).
         var fill: Int? { fill32 >= 0 ? Int(fill32) : nil }
@@ -100,6 +117,9 @@ public struct YARAScan: Sendable {
         var pieces: Range<Int>
         var bytes: UInt64
         var conditionBlocks: [(base: UInt64, size: Int)]
+        /// Some of its pages are in a parent image set that a pass still running has not reached:
+        /// ``bytes`` and ``conditionBlocks`` count the others only.
+        var awaitsParent = false
         var description: YARATarget { .process(pid: pid, command: command) }
     }
 
@@ -239,8 +259,11 @@ public struct YARAScan: Sendable {
             let first = pieces.count
             var bytes: UInt64 = 0
             var conditionBlocks: [(base: UInt64, size: Int)] = []
+            var awaitsParent = false
             for (v, vma) in space.vmas.enumerated() where space.kind(of: v) != .vvar {
                 var runStart: UInt64?
+                /// Where the last run of pages awaited from a parent ends.
+                var awaitedEnd: UInt64?
                 var runEnd: UInt64 = 0
                 func closeRun() {
                     guard let start = runStart else { return }
@@ -260,6 +283,8 @@ public struct YARAScan: Sendable {
                     runEnd = piece.address + piece.length
                     let last = pieces.count - 1
                     guard last >= first, pieces[last].vma == v, pieces[last].address + pieces[last].length == piece.address else {
+                        var piece = piece
+                        piece.awaitsPrevious = awaitedEnd == piece.address
                         pieces.append(piece)
                         return
                     }
@@ -288,6 +313,16 @@ public struct YARAScan: Sendable {
                             cursor = fill.address + fill.length
                         }
                         if cursor < piece.address + piece.length { closeRun() }
+                    case .hole(.missingParent) where checkpoint.isProvisional:
+                        // In a parent image set the pass reaches later: the pieces on either side keep
+                        // their edges for the seams with it.
+                        if pieces.count > first, pieces[pieces.count - 1].vma == v,
+                           pieces[pieces.count - 1].address + pieces[pieces.count - 1].length == piece.address {
+                            pieces[pieces.count - 1].awaitsNext = true
+                        }
+                        awaitedEnd = piece.address + piece.length
+                        awaitsParent = true
+                        closeRun()
                     default:
                         closeRun()
                     }
@@ -295,7 +330,7 @@ public struct YARAScan: Sendable {
                 closeRun()
             }
             targets.append(Target(pid: process.pid, command: process.command, space: space, pieces: first..<pieces.count,
-                                  bytes: bytes, conditionBlocks: conditionBlocks))
+                                  bytes: bytes, conditionBlocks: conditionBlocks, awaitsParent: awaitsParent))
         }
         return Plan(targets: targets, pieces: pieces, fills: fills, files: files)
     }
@@ -400,7 +435,7 @@ struct GroupOutcome {
 
 /// The scans of one group's targets, fed by one thread's stream of slices.
 final class GroupScan {
-    let context: ScanContext
+    private(set) var context: ScanContext
     private var sessions: [Int: YARASession] = [:]
     private var remaining: [Int: UInt64] = [:]
     private var fed: [Int: UInt64] = [:]
@@ -418,6 +453,28 @@ final class GroupScan {
     init(_ context: ScanContext) {
         self.context = context
         for (t, target) in context.targets.enumerated() { remaining[t] = target.bytes }
+    }
+
+    /// Goes on with the plan of `next`, which has the same targets and every piece consumed so far
+    /// (`pieces` maps each one's index to its index in `next`): a pass that planned without a parent
+    /// image set plans again when it reaches it, and the scans go on.
+    func adopt(_ next: ScanContext, pieces map: [Int: Int]) {
+        func moved<Value>(_ d: [Int: Value]) -> [Int: Value] {
+            Dictionary(uniqueKeysWithValues: d.compactMap { k, v in map[k].map { ($0, v) } })
+        }
+        carry = moved(carry)
+        tails = moved(tails)
+        heads = moved(heads)
+        gathered = moved(gathered)
+        headDone = Set(headDone.compactMap { map[$0] })
+        let previous = context
+        context = next
+        for (t, target) in next.targets.enumerated() {
+            let consumed = previous.targets[t].bytes - remaining[t]!
+            remaining[t] = target.bytes - consumed
+            sessions[t]?.conditionBlocks = target.conditionBlocks
+            if remaining[t] == 0, !target.awaitsParent { finish(t) }
+        }
     }
 
     private func session(_ t: Int) -> YARASession? {
@@ -525,7 +582,7 @@ final class GroupScan {
         let t = p.target
         defer {
             remaining[t]! -= UInt64(slice.count)
-            if remaining[t] == 0 { finish(t) }
+            if remaining[t] == 0, !context.targets[t].awaitsParent { finish(t) }
         }
         if let deadline = context.deadline, Date() >= deadline { timedOut.insert(t) }
         guard !timedOut.contains(t), let s = session(t), !s.failed else { return }
@@ -537,12 +594,12 @@ final class GroupScan {
         // The seam with the piece before (another pages file, or elsewhere in this one), from the
         // bytes kept of both sides when the source cannot be read again (plain tars and
         // directories: read back when the target ends).
-        if let previous = p.previous, !headDone.contains(index), !context.seekable {
+        if p.previous != nil || p.awaitsPrevious, !headDone.contains(index), !context.seekable {
             var head = heads[index] ?? []
             head += slice.prefix(w - head.count)
             if head.count >= w || position + UInt64(slice.count) == p.length {
                 headDone.insert(index)
-                if let tail = tails.removeValue(forKey: previous) {
+                if let previous = p.previous, let tail = tails.removeValue(forKey: previous) {
                     head.withUnsafeBytes { scanSeam(s, left: tail, right: $0, at: p.address) }
                     heads[index] = nil
                 } else {
@@ -565,6 +622,8 @@ final class GroupScan {
                 } else {
                     tails[index] = last
                 }
+            } else if p.awaitsNext, !context.seekable {
+                tails[index] = last
             }
         }
     }

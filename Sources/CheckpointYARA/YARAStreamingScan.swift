@@ -22,10 +22,11 @@ public final class YARAStreamingScan: PageStreamConsumer {
     private var byPiece: [Int: [Int]] = [:]
     private var group: GroupScan?
     private var consumed = false
-    /// The plan changed after pieces of it were consumed: the pass's bytes cannot be trusted.
+    /// The plan changed after pieces of it were consumed, and not by growing: the pass's bytes
+    /// cannot be trusted.
     private var stale = false
     private var failure: YARAError?
-    /// The pass served nothing: everything is read after the opening.
+    /// The pass could not plan: everything is read after the opening.
     private var deferred = false
 
     /// A scan with `scan`'s settings over `rules` (kept until the scan is done).
@@ -37,9 +38,8 @@ public final class YARAStreamingScan: PageStreamConsumer {
     public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
         // Plain tars and directories: read by position after the opening, on several threads.
         guard checkpoint.imageSets.allSatisfy({ !$0.source.isSeekable }) else { return [] }
-        // A pass that could not plan a set (its parent image set comes later in the archive, so
-        // parent pages cannot be placed yet) serves nothing; the scan then reads every image set
-        // in one more pass of its own, rather than one pass per set.
+        // A pass that could not plan serves nothing; the scan then reads every image set in one
+        // more pass of its own, rather than one pass per set.
         if deferred { return [] }
         let planned: YARAScan.Plan
         do {
@@ -53,27 +53,58 @@ public final class YARAStreamingScan: PageStreamConsumer {
             failure = error
             return []
         }
-        // Pages in a parent image set the pass has not reached (it comes later in the archive): the
-        // plan would change when it does, so the pass serves nothing.
-        if checkpoint.isProvisional, planned.targets.contains(where: { t in
-            ([t.space.pages] + Array(t.space.shared.values)).contains { $0.runs.contains { $0.location == .missingParent } }
-        }) {
-            deferred = true
-            return []
+        if group == nil || planned != plan { adopt(planned, sets: checkpoint.imageSets) }
+        byPiece[set] = Self.indices(ofSet: set, in: planned)
+        return byPiece[set]!.map { PageRequest(file: planned.pieces[$0].file, offset: planned.pieces[$0].offset, count: Int(planned.pieces[$0].length)) }
+    }
+
+    /// The plan's pieces read from image set `set`'s pages files, in order.
+    private static func indices(ofSet set: Int, in plan: YARAScan.Plan) -> [Int] {
+        plan.pieces.indices.filter { plan.pieces[$0].fill == nil && plan.pieces[$0].file.set == set }
+    }
+
+    /// Scans by `next` from now on. A plan made before the pass reached a parent image set (pages
+    /// awaited from it) grows when it does: the scans go on when the sets planned before have the
+    /// same pieces in the new plan, and start over (``stale``) otherwise.
+    private func adopt(_ next: YARAScan.Plan, sets: [ImageSet]) {
+        let context = scan.context(rules, plan: next, seekable: false, sets: sets, members: [:])
+        defer { plan = next }
+        guard consumed, let plan, let group else {
+            group = GroupScan(context)
+            for s in byPiece.keys { byPiece[s] = Self.indices(ofSet: s, in: next) }
+            return
         }
-        if group == nil || planned != plan {
-            if consumed { stale = true }
-            plan = planned
-            group = GroupScan(scan.context(rules, plan: planned, seekable: false, sets: checkpoint.imageSets, members: [:]))
+        var map: [Int: Int] = [:]
+        var same = plan.targets.map(\.pid) == next.targets.map(\.pid)
+        for (s, old) in byPiece where same {
+            let new = Self.indices(ofSet: s, in: next)
+            guard new.count == old.count else { same = false; break }
+            for (i, j) in zip(old, new) { map[i] = j }
         }
-        let pieces = planned.pieces
-        let mine = pieces.indices.filter { pieces[$0].fill == nil && pieces[$0].file.set == set }
-        byPiece[set] = mine
-        return mine.map { PageRequest(file: pieces[$0].file, offset: pieces[$0].offset, count: Int(pieces[$0].length)) }
+        /// A link of the old plan that the new one keeps (a piece linked to the same neighbour, or
+        /// to a neighbour where the old one awaited it).
+        func keeps(_ a: Int?, awaited: Bool, _ b: Int?) -> Bool {
+            if awaited { return true }
+            guard let a else { return b == nil }
+            return b != nil && (map[a].map { $0 == b } ?? true)
+        }
+        same = same && map.allSatisfy { i, j in
+            let (a, b) = (plan.pieces[i], next.pieces[j])
+            return a.sameRange(as: b) && keeps(a.previous, awaited: a.awaitsPrevious, b.previous)
+                && keeps(a.next, awaited: a.awaitsNext, b.next)
+        }
+        if same {
+            group.adopt(context, pieces: map)
+        } else {
+            stale = true
+            self.group = GroupScan(context)
+        }
+        for s in byPiece.keys { byPiece[s] = Self.indices(ofSet: s, in: next) }
     }
 
     public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
-        guard let group, let index = byPiece[set]?[piece] else { return }
+        guard let group, let list = byPiece[set], piece < list.count else { return }
+        let index = list[piece]
         consumed = true
         group.consume(index, position, bytes)
     }
