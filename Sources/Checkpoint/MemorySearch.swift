@@ -713,19 +713,28 @@ extension MemorySearch {
 
         public func pieces(ofSet set: Int, in checkpoint: Checkpoint) throws(CheckpointError) -> [PageRequest] {
             let plan = plan(checkpoint)
-            var mine: [Piece] = []
+            plannedTotal -= planned[set]?.reduce(0) { $0 + $1.length } ?? 0
+            planned[set] = nil  // let the last answer go before making the next
+            let count = plan.pieces.reduce(0) { $0 + ($1.file.set == set ? 1 : 0) }
+            // All of the plan's pieces (one image set): the plan's own array, not a copy.
+            var mine: [Piece] = count == plan.pieces.count ? plan.pieces : []
+            if mine.isEmpty { mine.reserveCapacity(count) }
+            var requests: [PageRequest] = []
+            requests.reserveCapacity(count)
+            var k = 0
             for (g, piece) in plan.pieces.enumerated() where piece.file.set == set {
                 // The edges this set's pieces share with runs of other sets (or not resolved yet) are
                 // kept: their neighbours arrive later, or came before.
-                let key = Self.key(set, mine.count)
+                let key = Self.key(set, k)
                 if plan.touchesBefore.contains(g) { scanner.needsHead.insert(key) }
                 if plan.touchesAfter.contains(g) { scanner.nextOfPiece[key] = -1 }
-                mine.append(piece)
+                if count != plan.pieces.count { mine.append(piece) }
+                requests.append(PageRequest(file: piece.file, offset: piece.offset, count: Int(piece.length)))
+                plannedTotal += piece.length
+                k += 1
             }
-            plannedTotal -= planned[set]?.reduce(0) { $0 + $1.length } ?? 0
-            plannedTotal += mine.reduce(0) { $0 + $1.length }
             planned[set] = mine
-            return mine.map { PageRequest(file: $0.file, offset: $0.offset, count: Int($0.length)) }
+            return requests
         }
 
         public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {

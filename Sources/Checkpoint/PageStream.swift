@@ -179,16 +179,18 @@ final class Rider<Consumer: PageStreamConsumer> {
 
     /// After the pass: checks the plans against the whole checkpoint and delivers what is left.
     func finish(_ checkpoint: Checkpoint) throws(CheckpointError) {
+        plannedByFile = [:]
         var finals: [Int: [PageRequest]] = [:]
+        // A plan that differs from the final one served the wrong pieces: start over. (Each set's
+        // plan is let go once compared: the final model and its plans are in memory now.)
+        var agrees = true
         for set in checkpoint.imageSets.indices {
             let pieces = try consumer.pieces(ofSet: set, in: checkpoint)
+            if let planned = planned.removeValue(forKey: set), planned != pieces { agrees = false }
             if !pieces.isEmpty { finals[set] = pieces }
         }
-        // A plan that differs from the final one served the wrong pieces: start over.
-        let agrees = finals.allSatisfy { set, pieces in
-            guard let planned = planned[set] else { return true }
-            return planned == pieces
-        } && planned.allSatisfy { set, pieces in pieces.isEmpty || finals[set] == pieces }
+        if planned.contains(where: { !$0.value.isEmpty }) { agrees = false }
+        planned = [:]
         if invalid || !agrees {
             if !invalid { consumer.reset() }
             served = []
