@@ -471,7 +471,7 @@ final class GroupScan {
         context = next
         for (t, target) in next.targets.enumerated() {
             let consumed = previous.targets[t].bytes - remaining[t]!
-            remaining[t] = target.bytes - consumed
+            remaining[t] = target.bytes > consumed ? target.bytes - consumed : 0
             sessions[t]?.conditionBlocks = target.conditionBlocks
             if remaining[t] == 0, !target.awaitsParent { finish(t) }
         }

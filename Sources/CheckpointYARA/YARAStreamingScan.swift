@@ -75,7 +75,9 @@ public final class YARAStreamingScan: PageStreamConsumer {
             return
         }
         var map: [Int: Int] = [:]
+        // The same processes; one whose pages were all planned has the same pieces still.
         var same = plan.targets.map(\.pid) == next.targets.map(\.pid)
+            && zip(plan.targets, next.targets).allSatisfy { $0.awaitsParent || $0.bytes == $1.bytes }
         for (s, old) in byPiece where same {
             let new = Self.indices(ofSet: s, in: next)
             guard new.count == old.count else { same = false; break }
