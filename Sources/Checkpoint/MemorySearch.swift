@@ -717,8 +717,9 @@ extension MemorySearch {
             planned[set] = nil  // let the last answer go before making the next
             let count = plan.pieces.reduce(0) { $0 + ($1.file.set == set ? 1 : 0) }
             // All of the plan's pieces (one image set): the plan's own array, not a copy.
-            var mine: [Piece] = count == plan.pieces.count ? plan.pieces : []
-            if mine.isEmpty { mine.reserveCapacity(count) }
+            let whole = count == plan.pieces.count
+            var mine: [Piece] = whole ? plan.pieces : []
+            if !whole { mine.reserveCapacity(count) }
             var requests: [PageRequest] = []
             requests.reserveCapacity(count)
             var k = 0
@@ -728,7 +729,7 @@ extension MemorySearch {
                 let key = Self.key(set, k)
                 if plan.touchesBefore.contains(g) { scanner.needsHead.insert(key) }
                 if plan.touchesAfter.contains(g) { scanner.nextOfPiece[key] = -1 }
-                if count != plan.pieces.count { mine.append(piece) }
+                if !whole { mine.append(piece) }
                 requests.append(PageRequest(file: piece.file, offset: piece.offset, count: Int(piece.length)))
                 plannedTotal += piece.length
                 k += 1

@@ -275,6 +275,11 @@ public struct YARAScan: Sendable {
                     }
                     runStart = nil
                 }
+                /// True when the target's last piece is in this VMA and ends at `address`.
+                func lastEnds(at address: UInt64) -> Bool {
+                    let last = pieces.count - 1
+                    return last >= first && pieces[last].vma == v && pieces[last].address + pieces[last].length == address
+                }
                 /// Appends a piece, linked to the one before when contiguous in the VMA (merged with
                 /// it when contiguous in the same pages file too).
                 func add(_ piece: Piece) {
@@ -282,7 +287,7 @@ public struct YARAScan: Sendable {
                     if runStart == nil { runStart = piece.address }
                     runEnd = piece.address + piece.length
                     let last = pieces.count - 1
-                    guard last >= first, pieces[last].vma == v, pieces[last].address + pieces[last].length == piece.address else {
+                    guard lastEnds(at: piece.address) else {
                         var piece = piece
                         piece.awaitsPrevious = awaitedEnd == piece.address
                         pieces.append(piece)
@@ -316,10 +321,7 @@ public struct YARAScan: Sendable {
                     case .hole(.missingParent) where checkpoint.isProvisional:
                         // In a parent image set the pass reaches later: the pieces on either side keep
                         // their edges for the seams with it.
-                        if pieces.count > first, pieces[pieces.count - 1].vma == v,
-                           pieces[pieces.count - 1].address + pieces[pieces.count - 1].length == piece.address {
-                            pieces[pieces.count - 1].awaitsNext = true
-                        }
+                        if lastEnds(at: piece.address) { pieces[pieces.count - 1].awaitsNext = true }
                         awaitedEnd = piece.address + piece.length
                         awaitsParent = true
                         closeRun()
@@ -473,8 +475,13 @@ final class GroupScan {
             let consumed = previous.targets[t].bytes - remaining[t]!
             remaining[t] = target.bytes > consumed ? target.bytes - consumed : 0
             sessions[t]?.conditionBlocks = target.conditionBlocks
-            if remaining[t] == 0, !target.awaitsParent { finish(t) }
+            finishIfDone(t)
         }
+    }
+
+    /// Ends target `t`'s scan when every byte of it has been consumed and none is awaited.
+    private func finishIfDone(_ t: Int) {
+        if remaining[t] == 0, !context.targets[t].awaitsParent { finish(t) }
     }
 
     private func session(_ t: Int) -> YARASession? {
@@ -582,7 +589,7 @@ final class GroupScan {
         let t = p.target
         defer {
             remaining[t]! -= UInt64(slice.count)
-            if remaining[t] == 0, !context.targets[t].awaitsParent { finish(t) }
+            finishIfDone(t)
         }
         if let deadline = context.deadline, Date() >= deadline { timedOut.insert(t) }
         guard !timedOut.contains(t), let s = session(t), !s.failed else { return }

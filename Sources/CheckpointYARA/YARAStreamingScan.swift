@@ -68,10 +68,12 @@ public final class YARAStreamingScan: PageStreamConsumer {
     /// same pieces in the new plan, and start over (``stale``) otherwise.
     private func adopt(_ next: YARAScan.Plan, sets: [ImageSet]) {
         let context = scan.context(rules, plan: next, seekable: false, sets: sets, members: [:])
-        defer { plan = next }
+        defer {
+            plan = next
+            for s in byPiece.keys { byPiece[s] = Self.indices(ofSet: s, in: next) }
+        }
         guard consumed, let plan, let group else {
             group = GroupScan(context)
-            for s in byPiece.keys { byPiece[s] = Self.indices(ofSet: s, in: next) }
             return
         }
         var map: [Int: Int] = [:]
@@ -101,7 +103,6 @@ public final class YARAStreamingScan: PageStreamConsumer {
             stale = true
             self.group = GroupScan(context)
         }
-        for s in byPiece.keys { byPiece[s] = Self.indices(ofSet: s, in: next) }
     }
 
     public func consume(set: Int, piece: Int, position: UInt64, bytes: UnsafeRawBufferPointer) {
