@@ -117,9 +117,6 @@ public enum MemoryOwner: Hashable, Sendable, Comparable, CustomStringConvertible
 }
 
 extension Checkpoint {
-    /// The image sets from the checkpoint's own to the oldest parent.
-    public var imageSets: [ImageSet] { [images] + parents }
-
     /// Builds the page index of one pagemap (`pagemap-<pid>.img` or `pagemap-shmem-<id>.img`) with its
     /// parent runs resolved through every parent image set; nil if the checkpoint has no such pagemap.
     ///

@@ -165,6 +165,8 @@ public struct Checkpoint: Sendable {
     public let warnings: [String]
     /// The parent image sets (nearest first): `checkpoint/parent`, or the `--previous` archive.
     public let parents: [ImageSet]
+    /// The image sets from the checkpoint's own to the oldest parent (``images`` then ``parents``).
+    public let imageSets: [ImageSet]
     /// Parent image sets that the checkpoint's pages need (PE_PARENT) and that are not there: no
     /// `parent` link and no `previous` archive, a link that leads nowhere, a parent without the
     /// pagemap. Those pages read as ``MemoryHole/missingParent`` holes; everything else is read.
@@ -309,6 +311,7 @@ public struct Checkpoint: Sendable {
         self.facts = facts
         self.warnings = warnings
         self.parents = parents
+        imageSets = [images] + parents
     }
 
     /// The process with this pid.

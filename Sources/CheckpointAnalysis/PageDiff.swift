@@ -438,18 +438,17 @@ public struct PageDiff: Sendable {
 
     /// Resolves the pages files of one checkpoint to members once.
     final class MemberCache {
-        var members: [PagesFile: ArchiveMember] = [:]
+        /// Each pages file's source and member, looked up once (a compare reads a file in many
+        /// chunks, and the checkpoint's list of image sets is built anew each time it is asked for).
+        var members: [PagesFile: (CheckpointSource, ArchiveMember)] = [:]
 
         func member(_ c: Checkpoint, _ file: PagesFile) throws(CheckpointError) -> (CheckpointSource, ArchiveMember) {
+            if let found = members[file] { return found }
             let sets = c.imageSets
-            guard file.set < sets.count else {
+            guard file.set < sets.count, let m = try sets[file.set].member(file.name) else {
                 throw CheckpointError(.missingImage, source: c.path, file: file.description, message: "pages file is missing")
             }
-            if let m = members[file] { return (sets[file.set].source, m) }
-            guard let m = try sets[file.set].member(file.name) else {
-                throw CheckpointError(.missingImage, source: c.path, file: file.description, message: "pages file is missing")
-            }
-            members[file] = m
+            members[file] = (sets[file.set].source, m)
             return (sets[file.set].source, m)
         }
 

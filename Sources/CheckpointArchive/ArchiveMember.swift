@@ -72,7 +72,20 @@ public struct ArchiveMember: Hashable, Sendable {
 
     /// The normalised form of a name: see ``pathBytes``.
     static func normalize(_ name: [UInt8]) -> [UInt8] {
-        components(name).joined(separator: [UInt8(ascii: "/")]).map { $0 }
+        isNormal(name) ? name : components(name).joined(separator: [UInt8(ascii: "/")]).map { $0 }
+    }
+
+    /// True when `name` is its own normal form (no empty or `.` component): most names looked up
+    /// are, and need no splitting.
+    private static func isNormal(_ name: [UInt8]) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var start = 0
+        for i in 0...name.count where i == name.count || name[i] == slash {
+            // The component name[start..<i] must be neither empty nor ".".
+            if i == start || (i == start + 1 && name[start] == dot) { return false }
+            start = i + 1
+        }
+        return true
     }
 
     /// The components of a name, without empty and `.` components; `..` is kept.

@@ -66,14 +66,14 @@ extension CheckpointSource {
     }
 
     private func lookup(_ name: [UInt8], exact: Bool = true) throws(ArchiveError) -> ArchiveMember? {
-        let parts = ArchiveMember.components(name).map { Array($0) }
-        if kind == .directory { return try lookupOnDisk(parts) }
-        if exact, let i = byPath[ArchiveMember.normalize(name)] {
+        if kind != .directory, exact, let i = byPath[ArchiveMember.normalize(name)] {
             switch members[i].kind {
             case .symlink, .hardlink: break
             default: return members[i]
             }
         }
+        let parts = ArchiveMember.components(name).map { Array($0) }
+        if kind == .directory { return try lookupOnDisk(parts) }
         return try lookupInIndex(parts)
     }
 
