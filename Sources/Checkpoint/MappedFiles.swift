@@ -65,6 +65,13 @@ public final class MappedFiles: Sendable {
         case refused(String)
     }
     private let opened = Mutex<[String: Lookup]>([:])
+    /// The checkpoint's copies of files by path (ghost files; the first unshadowed file of the
+    /// container's layers), listed once: a plan looks up every mapped file of every process.
+    private struct Copies: Sendable {
+        var ghosts: [String: InFlightData] = [:]
+        var files: [String: ContainerFile] = [:]
+    }
+    private let copies = Mutex<Copies?>(nil)
 
     /// The root file system at `rootfs` (a directory).
     ///
@@ -125,13 +132,14 @@ public final class MappedFiles: Sendable {
     /// or a tmpfs image; nil when it has none.
     private func copy(_ path: String, expected: RegularFile?) -> Lookup? {
         guard let checkpoint else { return nil }
-        if let ghost = (try? checkpoint.inFlightData())?.first(where: { $0.kind == .ghostFile && $0.path == path }) {
+        let known = copies(of: checkpoint)
+        if let ghost = known.ghosts[path] {
             guard ghost.length <= UInt64(Self.inCheckpointLimit) else { return .refused("\(ghost.id) (\(path)): larger than \(Self.inCheckpointLimit >> 20) MiB") }
             guard let bytes = try? checkpoint.readInFlightData(ghost) else { return .refused("\(ghost.id) (\(path)): cannot be read") }
             if let why = Self.check(bytes, expected) { return .refused("\(ghost.id) (\(path)): \(why)") }
             return .bytes(bytes, source: "ghost file \(ghost.id)")
         }
-        guard let file = (try? checkpoint.containerFiles())?.first(where: { $0.kind == .file && $0.path == path && !$0.isShadowed }) else { return nil }
+        guard let file = known.files[path] else { return nil }
         guard file.size <= UInt64(Self.inCheckpointLimit) else { return .refused("\(file.layer) \(path): larger than \(Self.inCheckpointLimit >> 20) MiB") }
         var bytes: [UInt8] = []
         do {
@@ -143,6 +151,22 @@ public final class MappedFiles: Sendable {
         }
         if let why = Self.check(bytes, expected) { return .refused("\(file.layer) \(path): \(why)") }
         return .bytes(bytes, source: file.layer.description)
+    }
+
+    private func copies(of checkpoint: Checkpoint) -> Copies {
+        if let known = copies.withLock({ $0 }) { return known }
+        var found = Copies()
+        for ghost in (try? checkpoint.inFlightData()) ?? [] where ghost.kind == .ghostFile {
+            if let path = ghost.path, found.ghosts[path] == nil { found.ghosts[path] = ghost }
+        }
+        for file in (try? checkpoint.containerFiles()) ?? [] where file.kind == .file && !file.isShadowed {
+            if found.files[file.path] == nil { found.files[file.path] = file }
+        }
+        return copies.withLock { stored in
+            if let earlier = stored { return earlier }
+            stored = found
+            return found
+        }
     }
 
     /// The file at `path`, checked against what `files.img` recorded: from the root file system,
