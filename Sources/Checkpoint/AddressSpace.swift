@@ -67,8 +67,12 @@ public struct AddressSpace: Sendable {
 
     /// The kind of the VMA at `index`.
     public func kind(of index: Int) -> VMAKind {
-        if !vmasRecorded { return .preDump }
-        let v = vmas[index]
+        vmasRecorded ? Self.kind(of: vmas[index], backingFile: backingFiles[index]) : .preDump
+    }
+
+    /// The kind of a VMA recorded in an mm image, mapping `backingFile` (its path, `/memfd:NAME`
+    /// for a memfd, as ``backingFiles`` gives it): what ``kind(of:)`` says without an address space.
+    public static func kind(of v: VMA, backingFile: String?) -> VMAKind {
         let s = v.status
         if v.isGuard { return .`guard` }
         if s.contains(.vdso) { return .vdso }
@@ -79,7 +83,7 @@ public struct AddressSpace: Sendable {
         if s.contains(.socket) { return .socket }
         if s.contains(.sysVIPC) { return .sysvipc }
         if s.contains(.memfd) {
-            if let path = backingFiles[index], path.hasPrefix("/memfd:") { return .memfd }
+            if let path = backingFile, path.hasPrefix("/memfd:") { return .memfd }
             return .shmem
         }
         if s.contains(.anonymousShared) { return .shmem }

@@ -396,15 +396,12 @@ struct Differ {
         for (i, j, _) in pairs {
             let pa = a.processes[i].process, pb = b.processes[j].process
             guard let ma = pa.memory, let mb = pb.memory else { continue }
-            let spaceA = try a.checkpoint.addressSpace(pa.pid), spaceB = try b.checkpoint.addressSpace(pb.pid)
             let va = ma.vmas.filter { !$0.isGuard }.sorted { $0.start < $1.start }
             let vb = mb.vmas.filter { !$0.isGuard }.sorted { $0.start < $1.start }
-            func describe(_ v: VMA, _ space: AddressSpace?, _ c: Checkpoint) -> VMARef {
-                var kind = v.isFileBacked ? "file" : "anon"
-                if let space, let k = space.vmaIndex(containing: v.start), space.vmas[k].start == v.start {
-                    kind = space.kind(of: k).rawValue
-                }
-                return VMARef(start: v.start, end: v.end, prot: v.permissions, kind: kind, file: Self.backingFile(v, c))
+            // From the mm image and the files (no address space: its page index is not needed).
+            func describe(_ v: VMA, _ c: Checkpoint) -> VMARef {
+                let file = Self.backingFile(v, c)
+                return VMARef(start: v.start, end: v.end, prot: v.permissions, kind: AddressSpace.kind(of: v, backingFile: file).rawValue, file: file)
             }
             var usedB = Set<Int>()
             var matched: [(Int, Int)] = []
@@ -432,11 +429,11 @@ struct Differ {
                 }
             }
             var changes: [VMAChange] = []
-            for k in removedA { changes.append(VMAChange(kind: .removed, a: describe(va[k], spaceA, a.checkpoint), b: nil, fields: [])) }
-            for m in vb.indices where !usedB.contains(m) { changes.append(VMAChange(kind: .added, a: nil, b: describe(vb[m], spaceB, b.checkpoint), fields: [])) }
+            for k in removedA { changes.append(VMAChange(kind: .removed, a: describe(va[k], a.checkpoint), b: nil, fields: [])) }
+            for m in vb.indices where !usedB.contains(m) { changes.append(VMAChange(kind: .added, a: nil, b: describe(vb[m], b.checkpoint), fields: [])) }
             for (k, m) in matched {
                 let x = va[k], y = vb[m]
-                let rx = describe(x, spaceA, a.checkpoint), ry = describe(y, spaceB, b.checkpoint)
+                let rx = describe(x, a.checkpoint), ry = describe(y, b.checkpoint)
                 var fields: [FieldChange] = []
                 func field(_ name: String, _ l: String?, _ r: String?) {
                     if l != r { fields.append(FieldChange(name, l, r)) }
