@@ -265,10 +265,13 @@ extension Checkpoint {
         var pages: UInt64 = 0
         var pids: [UInt32] = []
         var shared: [UInt64] = []
-        for (owner, name) in ownPagemaps {
-            // Built and dropped: keeping every address space alive at load would grow with the processes.
-            guard let index = try? pageIndex(pagemap: name) else { continue }
-            let missing = index.counts.missingParent
+        let pagemaps = ownPagemaps
+        // Built and dropped (keeping every page index alive at load would grow with the processes),
+        // on both processors: each is decoded with its parents'.
+        let counts = orderedParallelMap(count: pagemaps.count, workers: parallelWorkers) { [self] i in
+            ((try? pageIndex(pagemap: pagemaps[i].name)) ?? nil)?.counts.missingParent ?? 0
+        }
+        for ((owner, _), missing) in zip(pagemaps, counts) {
             guard missing > 0 else { continue }
             pages += missing
             switch owner {
